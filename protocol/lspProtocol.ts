@@ -1,0 +1,68 @@
+/**
+ * Custom requests and notifications between the extension (language client) and the server.
+ * One namespace per message with its literal method and typed `type`, as vscode-eslint does;
+ * both sides import this file, so a renamed field breaks both builds at once.
+ * Standard LSP (diagnostics, hover) needs no entry here.
+ */
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { CaptureSummary, ConversationSummary, Finding, RuleInfo } from './model';
+
+export interface CaptureParams {
+  /** Absolute file-system path of the capture. */
+  readonly capture: string;
+}
+
+/** Dissect and analyse a capture (once; later calls answer from the cache). Cancellable. */
+export namespace OpenCaptureRequest {
+  export const method = 'wirelens/openCapture' as const;
+  export const type = new RequestType<CaptureParams, CaptureSummary, void>(method);
+}
+
+export interface ConversationsParams extends CaptureParams {
+  readonly start: number;
+  readonly count: number;
+}
+export interface ConversationsResult {
+  readonly total: number;
+  readonly start: number;
+  readonly rows: readonly ConversationSummary[];
+}
+
+/** A page of the conversation table: the webview never receives a capture whole. */
+export namespace ConversationsRequest {
+  export const method = 'wirelens/conversations' as const;
+  export const type = new RequestType<ConversationsParams, ConversationsResult, void>(method);
+}
+
+export namespace FindingsRequest {
+  export const method = 'wirelens/findings' as const;
+  export const type = new RequestType<CaptureParams, readonly Finding[], void>(method);
+}
+
+export interface StreamTextParams {
+  /** A `wirelens-stream:` URI (see streamUri.ts). */
+  readonly uri: string;
+}
+
+/** The text of a followed stream document; the server also publishes its diagnostics. */
+export namespace StreamTextRequest {
+  export const method = 'wirelens/streamText' as const;
+  export const type = new RequestType<StreamTextParams, string, void>(method);
+}
+
+export namespace RulesRequest {
+  export const method = 'wirelens/rules' as const;
+  export const type = new RequestType<void, readonly RuleInfo[], void>(method);
+}
+
+export interface LoadProgressParams extends CaptureParams {
+  readonly packets: number;
+  /** 0..1, estimated from bytes dissected over file size. */
+  readonly fraction: number;
+}
+
+/** Sent while a capture is being dissected, so the editor can show a progress bar. */
+export namespace LoadProgressNotification {
+  export const method = 'wirelens/loadProgress' as const;
+  export const type = new NotificationType<LoadProgressParams>(method);
+}

@@ -1,0 +1,67 @@
+/**
+ * postMessage protocol between the capture editor (extension host) and its webview.
+ * Discriminated unions on `type`, one per direction, shared by both builds (hexeditor style).
+ * The webview displays what it is sent; it asks for conversation rows by page.
+ */
+import type { CaptureSummary, FollowMode } from './model';
+import type { ConversationsResult } from './lspProtocol';
+
+//#region to webview
+export interface LoadingMessage {
+  readonly type: 'loading';
+  readonly file: string;
+}
+export interface ProgressMessage {
+  readonly type: 'progress';
+  readonly packets: number;
+  readonly fraction: number;
+}
+export interface LoadedMessage {
+  readonly type: 'loaded';
+  readonly summary: CaptureSummary;
+}
+export interface ConversationsMessage {
+  readonly type: 'conversations';
+  readonly requestId: number;
+  readonly result: ConversationsResult;
+}
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly message: string;
+}
+export type ToWebviewMessage = LoadingMessage | ProgressMessage | LoadedMessage | ConversationsMessage | ErrorMessage;
+//#endregion
+
+//#region from webview
+/** First message of a (re)loaded webview; the host answers with the current state. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+export interface RequestConversationsMessage {
+  readonly type: 'requestConversations';
+  readonly requestId: number;
+  readonly start: number;
+  readonly count: number;
+}
+/** Keyboard path to the same commands the context menu runs. */
+export interface FollowMessage {
+  readonly type: 'follow';
+  readonly stream: number;
+  readonly mode: FollowMode;
+}
+export interface CancelLoadMessage {
+  readonly type: 'cancelLoad';
+}
+export type FromWebviewMessage = ReadyMessage | RequestConversationsMessage | FollowMessage | CancelLoadMessage;
+//#endregion
+
+/**
+ * The object a conversation row carries in `data-vscode-context`; VS Code passes it to the
+ * `webview/context` menu commands (plus `webview`, the view type).
+ */
+export interface ConversationMenuContext {
+  readonly webviewSection: 'conversation';
+  readonly capture: string;
+  readonly stream: number;
+  readonly preventDefaultContextMenuItems: true;
+}

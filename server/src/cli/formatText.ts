@@ -1,0 +1,37 @@
+/** Compiler-style text output: location, severity, message, rule; then the line with a marker. */
+import type { Finding } from '../../../protocol/model';
+import type { CaptureAnalysis } from '../analysis/analyzeCapture';
+import { directionOf } from '../tcp/tcpReassembler';
+import { escapeBytes } from '../text/escapeBytes';
+
+/** The line of `bytes` holding [offset, offset + length), escaped, with a caret marker under the range. */
+export function markedLine(bytes: Uint8Array, offset: number, length: number): [string, string] {
+  let start = offset;
+  while (start > 0 && bytes[start - 1] !== 0x0a) start--;
+  let end = offset;
+  while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end++;
+  const markEnd = Math.min(offset + Math.max(length, 1), end);
+  const { text, columns } = escapeBytes(bytes.subarray(start, end));
+  const from = columns[offset - start] ?? text.length;
+  const to = columns[markEnd - start] ?? text.length;
+  return [text, ' '.repeat(from) + '^'.repeat(Math.max(1, to - from))];
+}
+
+export function formatFinding(file: string, analysis: CaptureAnalysis, finding: Finding): string {
+  const stream = analysis.streams.get(finding.stream);
+  const head = `${file}:stream ${finding.stream}:${finding.direction}+${finding.offset} (frame ${finding.frame}): ${finding.severity}: ${finding.message} [${finding.ruleId}]`;
+  if (!stream) return head;
+  const [line, marker] = markedLine(directionOf(stream.connection, finding.direction).bytes, finding.offset, finding.length);
+  return `${head}\n    ${line}\n    ${marker}`;
+}
+
+export function formatText(file: string, analysis: CaptureAnalysis): string {
+  const { summary, findings } = analysis;
+  const lines = findings.map((finding) => formatFinding(file, analysis, finding));
+  for (const warning of summary.warnings) lines.push(`${file}: warning: ${warning}`);
+  const affected = new Set(findings.map((f) => f.stream)).size;
+  lines.push(
+    `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${affected} of ${summary.conversations} TCP conversation${summary.conversations === 1 ? '' : 's'} (${summary.packets} TCP packets, tshark ${summary.tsharkVersion}).`,
+  );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,114 @@
+/**
+ * `wirelens` command line: the server's analysis without VS Code, for CI and scripts.
+ * Exit codes: 0 no findings, 1 findings, 2 error (one sentence on stderr, never a stack trace).
+ */
+import { analyzeCaptureFile, CaptureFileError } from '../analysis/analyzeCapture';
+import { ruleInfos } from '../rules';
+import { TsharkError } from '../tshark/tsharkError';
+import { formatSarif } from './formatSarif';
+import { formatText } from './formatText';
+
+declare const WIRELENS_VERSION: string;
+
+const USAGE = `Usage:
+  wirelens analyze FILE [--format text|json|sarif] [--tshark PATH]
+  wirelens rules [--format text|json]
+
+Exit codes: 0 no findings, 1 findings, 2 error.`;
+
+class UsageError extends Error {}
+
+interface Options {
+  readonly positional: string[];
+  readonly format?: string;
+  readonly tshark?: string;
+}
+
+function parseOptions(args: string[]): Options {
+  const positional: string[] = [];
+  const named: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const match = /^--(format|tshark)(?:=(.*))?$/.exec(arg);
+    if (match) {
+      const value = match[2] ?? args[++i];
+      if (value === undefined) throw new UsageError(`--${match[1]} needs a value.`);
+      named[match[1]] = value;
+    } else if (arg.startsWith('--')) {
+      throw new UsageError(`Unknown option ${arg}.`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  return { positional, format: named.format, tshark: named.tshark ?? process.env.WIRELENS_TSHARK };
+}
+
+function checkFormat(format: string | undefined, allowed: string[]): string {
+  const chosen = format ?? allowed[0];
+  if (!allowed.includes(chosen)) throw new UsageError(`--format must be one of ${allowed.join(', ')}.`);
+  return chosen;
+}
+
+async function analyze(options: Options): Promise<number> {
+  const [file, ...extra] = options.positional;
+  if (!file || extra.length > 0) throw new UsageError('analyze takes exactly one capture file.');
+  const format = checkFormat(options.format, ['text', 'json', 'sarif']);
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const analysis = await analyzeCaptureFile(file, { tsharkPath: options.tshark, signal: controller.signal });
+  if (format === 'json') {
+    process.stdout.write(JSON.stringify({ summary: analysis.summary, findings: analysis.findings }, null, 2) + '\n');
+  } else if (format === 'sarif') {
+    process.stdout.write(JSON.stringify(formatSarif(file, analysis, ruleInfos(), WIRELENS_VERSION), null, 2) + '\n');
+  } else {
+    process.stdout.write(formatText(file, analysis));
+  }
+  return analysis.findings.length > 0 ? 1 : 0;
+}
+
+function rules(options: Options): number {
+  const format = checkFormat(options.format, ['text', 'json']);
+  const infos = ruleInfos();
+  if (format === 'json') {
+    process.stdout.write(JSON.stringify({ rules: infos }, null, 2) + '\n');
+    return 0;
+  }
+  for (const rule of infos) {
+    process.stdout.write(`${rule.id} (${rule.severity}) — ${rule.title} [${rule.rfc.document} §${rule.rfc.section}]\n`);
+    for (const verdict of rule.verdicts) process.stdout.write(`    ${verdict.implementation}: ${verdict.outcome} — ${verdict.summary} (${verdict.source})\n`);
+  }
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    const options = parseOptions(rest);
+    switch (command) {
+      case 'analyze':
+        return await analyze(options);
+      case 'rules':
+        return rules(options);
+      case undefined:
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`wirelens: ${error.message}\n${USAGE}\n`);
+    } else if (error instanceof TsharkError || error instanceof CaptureFileError) {
+      process.stderr.write(`wirelens: ${error.message}\n`);
+    } else {
+      process.stderr.write(`wirelens: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    return 2;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,246 @@
+/**
+ * A strict HTTP/1.x parser (RFC 9112) over one direction's reassembled bytes. It never throws:
+ * malformed input becomes ParseIssues with offsets, and anything it cannot frame ends the parse
+ * with a stated reason instead of a guess. Leniency it must apply to keep going (bare LF line
+ * ends, a field line without a colon) is recorded so rules can report it.
+ */
+import {
+  type BodyFraming,
+  type Chunk,
+  type HeaderField,
+  type HttpMessage,
+  type Line,
+  type ParseIssue,
+  ParseIssueCode,
+} from './httpMessage';
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+
+export function readLine(bytes: Uint8Array, offset: number): Line | undefined {
+  const lf = bytes.indexOf(LF, offset);
+  if (lf < 0) return undefined;
+  const crlf = lf > offset && bytes[lf - 1] === CR;
+  return { offset, length: (crlf ? lf - 1 : lf) - offset, terminator: crlf ? 'crlf' : 'lf', next: lf + 1 };
+}
+
+export function latin1(bytes: Uint8Array, offset: number, length: number): string {
+  let text = '';
+  for (let i = offset; i < offset + length; i++) text += String.fromCharCode(bytes[i]);
+  return text;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const REQUEST_LINE = /^([^ ]+) ([^ ]+) (HTTP\/\d\.\d)$/;
+const STATUS_LINE = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/;
+
+/** Does this direction start like HTTP/1.x? Used to tell HTTP from other TCP payload on any port. */
+export function looksLikeHttp(bytes: Uint8Array, kind: 'request' | 'response'): boolean {
+  const head = latin1(bytes, 0, Math.min(bytes.length, 64));
+  return kind === 'response' ? /^HTTP\/\d\.\d /.test(head) : /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP\/\d\.\d/.test(head);
+}
+
+/** What the response side needs to know about the request it answers. */
+export interface ResponseContext {
+  readonly requestMethod?: string;
+}
+
+export type ParseOutcome =
+  | { readonly message: HttpMessage; readonly next: number }
+  | { readonly stop: 'not-http' | 'incomplete'; readonly offset: number };
+
+interface HeaderSection {
+  readonly headers: HeaderField[];
+  readonly end: number;
+}
+
+function parseHeaderSection(bytes: Uint8Array, offset: number, issues: ParseIssue[]): HeaderSection | undefined {
+  const headers: HeaderField[] = [];
+  let at = offset;
+  for (;;) {
+    const line = readLine(bytes, at);
+    if (!line) return undefined;
+    at = line.next;
+    if (line.length === 0) return { headers, end: at };
+    const firstByte = bytes[line.offset];
+    const previous = headers[headers.length - 1];
+    if ((firstByte === SP || firstByte === HTAB) && previous) {
+      // obs-fold (RFC 9112 §5.2): a continuation of the previous field's value.
+      const continuation = latin1(bytes, line.offset, line.length).trim();
+      headers[headers.length - 1] = {
+        ...previous,
+        value: previous.value ? `${previous.value} ${continuation}` : continuation,
+        continuations: [...previous.continuations, line],
+      };
+      continue;
+    }
+    const colon = bytes.subarray(line.offset, line.offset + line.length).indexOf(0x3a);
+    if (colon < 0) {
+      issues.push({ code: ParseIssueCode.HeaderLineWithoutColon, offset: line.offset, length: line.length });
+      continue;
+    }
+    const rawName = latin1(bytes, line.offset, colon);
+    headers.push({
+      line,
+      rawName,
+      name: rawName.replace(/[ \t]+$/, '').toLowerCase(),
+      value: latin1(bytes, line.offset + colon + 1, line.length - colon - 1).replace(/^[ \t]+|[ \t]+$/g, ''),
+      continuations: [],
+    });
+  }
+}
+
+/** The transfer codings named by all Transfer-Encoding fields, in order, lower-cased. */
+export function transferCodings(message: Pick<HttpMessage, 'headers'>): string[] {
+  return message.headers
+    .filter((field) => field.name === 'transfer-encoding')
+    .flatMap((field) => field.value.split(','))
+    .map((coding) => coding.split(';')[0].trim().toLowerCase())
+    .filter((coding) => coding.length > 0);
+}
+
+interface Framing {
+  readonly framing: BodyFraming;
+  readonly contentLength?: number;
+}
+
+/** RFC 9112 §6.3, in its order of precedence. */
+function decideFraming(
+  kind: 'request' | 'response',
+  headers: HeaderField[],
+  status: number | undefined,
+  context: ResponseContext,
+  issues: ParseIssue[],
+): Framing {
+  if (kind === 'response') {
+    const method = context.requestMethod?.toUpperCase();
+    if (method === 'HEAD' || (status !== undefined && (status < 200 || status === 204 || status === 304))) return { framing: 'none' };
+  }
+  const codings = transferCodings({ headers });
+  if (headers.some((field) => field.name === 'transfer-encoding')) {
+    if (codings[codings.length - 1] === 'chunked') return { framing: 'chunked' };
+    // A response whose final coding is not chunked runs to the close; a request cannot be framed.
+    return kind === 'response' ? { framing: 'close-delimited' } : { framing: 'none' };
+  }
+  const lengths = headers.filter((field) => field.name === 'content-length');
+  if (lengths.length > 0) {
+    const values = new Set(lengths.flatMap((field) => field.value.split(',').map((v) => v.trim())));
+    const [value] = values;
+    if (values.size === 1 && /^\d+$/.test(value)) return { framing: 'content-length', contentLength: Number(value) };
+    for (const field of lengths) issues.push({ code: ParseIssueCode.InvalidContentLength, offset: field.line.offset, length: field.line.length });
+    return { framing: 'none' };
+  }
+  return kind === 'request' ? { framing: 'none' } : { framing: 'close-delimited' };
+}
+
+interface BodyResult {
+  readonly end: number;
+  readonly complete: boolean;
+  readonly chunks: Chunk[];
+}
+
+function parseChunkedBody(bytes: Uint8Array, offset: number, issues: ParseIssue[]): BodyResult {
+  const chunks: Chunk[] = [];
+  let at = offset;
+  for (;;) {
+    const sizeLine = readLine(bytes, at);
+    if (!sizeLine) return { end: bytes.length, complete: false, chunks };
+    const text = latin1(bytes, sizeLine.offset, sizeLine.length);
+    const sizeToken = /^[0-9A-Fa-f]+/.exec(text)?.[0];
+    const size = sizeToken === undefined ? NaN : Number.parseInt(sizeToken, 16);
+    if (sizeToken === undefined || !Number.isSafeInteger(size) || !/^[0-9A-Fa-f]+[ \t]*(;.*)?$/.test(text)) {
+      issues.push({ code: ParseIssueCode.InvalidChunkSize, offset: sizeLine.offset, length: sizeLine.length });
+      return { end: bytes.length, complete: false, chunks };
+    }
+    chunks.push({ sizeLine, size, dataOffset: sizeLine.next });
+    if (size === 0) {
+      // Trailer section, then the final empty line.
+      const trailers = parseHeaderSection(bytes, sizeLine.next, issues);
+      return trailers ? { end: trailers.end, complete: true, chunks } : { end: bytes.length, complete: false, chunks };
+    }
+    const dataEnd = sizeLine.next + size;
+    if (dataEnd > bytes.length) return { end: bytes.length, complete: false, chunks };
+    const after = readLine(bytes, dataEnd);
+    if (!after || after.length !== 0) {
+      issues.push({ code: ParseIssueCode.ChunkDataNotTerminated, offset: dataEnd, length: after ? after.length : bytes.length - dataEnd });
+      if (!after) return { end: bytes.length, complete: false, chunks };
+    }
+    at = after.next;
+  }
+}
+
+/**
+ * Parses one message starting at `offset`. `kind` is the role of this direction (requests flow
+ * client to server). Leading empty lines before a request are skipped, as RFC 9112 §2.2 allows.
+ */
+export function parseHttpMessage(
+  bytes: Uint8Array,
+  offset: number,
+  kind: 'request' | 'response',
+  context: ResponseContext = {},
+): ParseOutcome {
+  let start = offset;
+  while (kind === 'request' && (bytes[start] === CR || bytes[start] === LF)) start++;
+  const startLine = readLine(bytes, start);
+  const firstText = startLine ? latin1(bytes, startLine.offset, startLine.length) : latin1(bytes, start, Math.min(bytes.length - start, 64));
+  const grammar = kind === 'request' ? REQUEST_LINE : STATUS_LINE;
+  const match = grammar.exec(firstText);
+  if (!startLine) return { stop: match || looksLikeHttp(bytes.subarray(start), kind) ? 'incomplete' : 'not-http', offset: start };
+  if (!match || (kind === 'request' && !TOKEN.test(match[1]))) return { stop: 'not-http', offset: start };
+
+  const issues: ParseIssue[] = [];
+  const section = parseHeaderSection(bytes, startLine.next, issues);
+  const status = kind === 'response' ? Number(match[2]) : undefined;
+  const base = {
+    offset: start,
+    startLine,
+    issues,
+  };
+  const withKind = (fields: Omit<HttpMessage, 'kind' | 'requestLine' | 'statusLine' | keyof typeof base>): HttpMessage =>
+    kind === 'request'
+      ? { kind, ...base, ...fields, requestLine: { method: match[1], target: match[2], version: match[3] } }
+      : { kind, ...base, ...fields, statusLine: { version: match[1], status: status!, reason: match[3] ?? '' } };
+
+  if (!section) {
+    issues.push({ code: ParseIssueCode.IncompleteHeaderSection, offset: start, length: bytes.length - start });
+    const message = withKind({
+      end: bytes.length, headers: [], headerSectionEnd: bytes.length, framing: 'none',
+      bodyOffset: bytes.length, bodyLength: 0, chunks: [], complete: false,
+    });
+    return { message, next: bytes.length };
+  }
+
+  const { framing, contentLength } = decideFraming(kind, section.headers, status, context, issues);
+  const bodyOffset = section.end;
+  let body: BodyResult;
+  switch (framing) {
+    case 'none':
+      body = { end: bodyOffset, complete: true, chunks: [] };
+      break;
+    case 'content-length': {
+      const end = bodyOffset + (contentLength ?? 0);
+      body = end <= bytes.length ? { end, complete: true, chunks: [] } : { end: bytes.length, complete: false, chunks: [] };
+      break;
+    }
+    case 'chunked':
+      body = parseChunkedBody(bytes, bodyOffset, issues);
+      break;
+    case 'close-delimited':
+      body = { end: bytes.length, complete: true, chunks: [] };
+      break;
+  }
+  if (!body.complete && framing !== 'chunked') issues.push({ code: ParseIssueCode.IncompleteBody, offset: bodyOffset, length: body.end - bodyOffset });
+  const message = withKind({
+    end: body.end,
+    headers: section.headers,
+    headerSectionEnd: section.end,
+    framing,
+    bodyOffset,
+    bodyLength: body.end - bodyOffset,
+    chunks: body.chunks,
+    complete: body.complete,
+  });
+  return { message, next: body.end };
+}

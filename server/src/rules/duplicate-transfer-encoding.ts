@@ -1,0 +1,51 @@
+import { fieldRange, describeField, type Rule } from './rule';
+import { fieldsNamed } from '../http/httpMessage';
+
+/**
+ * Several Transfer-Encoding field lines (names compare case-insensitively, so
+ * `Transfer-Encoding` and `transfer-encoding` are the same field). RFC 9110 §5.3 lets a
+ * recipient combine them into one list, which makes `chunked` appear twice; RFC 9112 §6.1
+ * forbids applying chunked more than once, and Envoy requires the whole value to be exactly
+ * `chunked`. Lenient clients read the body anyway, which is why the message "works with curl".
+ */
+export const duplicateTransferEncoding: Rule = {
+  id: 'duplicate-transfer-encoding',
+  title: 'Transfer-Encoding sent more than once',
+  severity: 'error',
+  rfc: { document: 'RFC 9112', section: '6.1', url: 'https://www.rfc-editor.org/rfc/rfc9112#section-6.1' },
+  description:
+    'The message carries more than one Transfer-Encoding field line (field names are case-insensitive, so lines that differ only in case are the same field). ' +
+    'Recipients combine them into one list (RFC 9110 §5.3), so "Chunked" + "chunked" becomes "Chunked, chunked": chunked applied twice, which RFC 9112 §6.1 forbids. ' +
+    'Strict proxies reject the message; lenient clients read it, so the bug hides until a proxy sits in the path.',
+  verdicts: [
+    {
+      implementation: 'envoy',
+      outcome: 'reject',
+      summary:
+        'Resets the upstream → client gets 502, response flag UPE, upstream_reset_before_response_started{protocol_error} (older Istio: 503 UC). As a request: 501, http1.invalid_transfer_encoding.',
+      source: 'cited',
+      reference:
+        'envoyproxy/envoy source/common/http/http1/codec_impl.cc ConnectionImpl::onHeadersCompleteImpl (Transfer-Encoding must equal "chunked"); source/common/router/router.cc Filter::onUpstreamReset',
+    },
+    {
+      implementation: 'curl',
+      outcome: 'accept',
+      summary: 'Accepts the response and delivers the de-chunked body (exit code 0).',
+      source: 'observed',
+      reference: 'scripts/make-samples.mjs with curl 7.88.1 (samples/manifest.json)',
+    },
+  ],
+  check(message) {
+    const fields = fieldsNamed(message, 'transfer-encoding');
+    if (fields.length < 2) return [];
+    const [first, ...repeats] = fields;
+    const all = fields.map(describeField).join('" and "');
+    return [
+      {
+        ...fieldRange(repeats[0]),
+        message: `Transfer-Encoding appears ${fields.length} times ("${all}"); names are case-insensitive, so this is one field whose combined value applies chunked more than once. Envoy rejects it (502 UPE); curl accepts it.`,
+        related: [first, ...repeats.slice(1)].map((field) => ({ ...fieldRange(field), message: `Also Transfer-Encoding: "${describeField(field)}"` })),
+      },
+    ];
+  },
+};

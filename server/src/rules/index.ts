@@ -1,0 +1,16 @@
+/** The catalogue: the only place rules are registered. */
+import type { RuleInfo } from '../../../protocol/model';
+import { clAndTe } from './cl-and-te';
+import { duplicateTransferEncoding } from './duplicate-transfer-encoding';
+import type { Rule } from './rule';
+
+export const ALL_RULES: readonly Rule[] = [duplicateTransferEncoding, clAndTe];
+
+/** The catalogue without its functions, as sent to the extension and written by the CLI. */
+export function ruleInfos(): RuleInfo[] {
+  return ALL_RULES.map(({ check: _check, ...info }) => info);
+}
+
+export function ruleById(id: string): Rule | undefined {
+  return ALL_RULES.find((rule) => rule.id === id);
+}

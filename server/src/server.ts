@@ -1,0 +1,130 @@
+/**
+ * The Wirelens language server: connection, capabilities and handler wiring only (the
+ * analysis lives in analysis/, the LSP shapes in lsp/). Started by the extension's language
+ * client over Node IPC.
+ */
+import {
+  createConnection,
+  ProposedFeatures,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CancellationToken,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  ConversationsRequest,
+  FindingsRequest,
+  LoadProgressNotification,
+  OpenCaptureRequest,
+  RulesRequest,
+  StreamTextRequest,
+} from '../../protocol/lspProtocol';
+import type { Finding } from '../../protocol/model';
+import { parseStreamUri } from '../../protocol/streamUri';
+import type { CaptureAnalysis } from './analysis/analyzeCapture';
+import { renderStreamDocument, type RenderedStream } from './document/renderStreamDocument';
+import { CaptureStore } from './lsp/captureStore';
+import { toDiagnostics } from './lsp/diagnostics';
+import { hoverAt } from './lsp/hover';
+import { ruleInfos } from './rules';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const captures = new CaptureStore();
+/** Rendered stream documents by URI, with the findings shown on them. */
+const streamDocuments = new Map<string, { rendered: RenderedStream; findings: readonly Finding[] }>();
+let canReadConfiguration = false;
+
+connection.onInitialize((params) => {
+  canReadConfiguration = params.capabilities.workspace?.configuration === true;
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.None },
+      hoverProvider: true,
+    },
+    serverInfo: { name: 'wirelens' },
+  };
+});
+
+/** Settings are read per use (never cached in globals), so changes apply to the next capture. */
+async function tsharkPath(): Promise<string | undefined> {
+  if (!canReadConfiguration) return undefined;
+  const settings = (await connection.workspace.getConfiguration('wirelens')) as { tsharkPath?: string } | null;
+  return settings?.tsharkPath || undefined;
+}
+
+function abortSignalFor(token: CancellationToken | undefined): AbortSignal | undefined {
+  if (!token) return undefined;
+  const controller = new AbortController();
+  token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
+
+/** Errors reach the client as one sentence (ResponseError's message), never a stack. */
+async function openCapture(capture: string, token?: CancellationToken): Promise<CaptureAnalysis> {
+  try {
+    let lastSent = 0;
+    return await captures.open(capture, {
+      tsharkPath: await tsharkPath(),
+      signal: abortSignalFor(token),
+      onProgress: (packets, fraction) => {
+        const now = Date.now();
+        if (now - lastSent < 100 && fraction < 1) return;
+        lastSent = now;
+        void connection.sendNotification(LoadProgressNotification.type, { capture, packets, fraction });
+      },
+    });
+  } catch (error) {
+    throw new ResponseError(1, error instanceof Error ? error.message : String(error));
+  }
+}
+
+connection.onRequest(OpenCaptureRequest.type, async ({ capture }, token) => (await openCapture(capture, token)).summary);
+
+connection.onRequest(ConversationsRequest.type, async ({ capture, start, count }, token) => {
+  const { conversations } = await openCapture(capture, token);
+  return { total: conversations.length, start, rows: conversations.slice(start, start + count) };
+});
+
+connection.onRequest(FindingsRequest.type, async ({ capture }, token) => (await openCapture(capture, token)).findings);
+
+connection.onRequest(RulesRequest.type, () => ruleInfos());
+
+async function renderStream(uri: string): Promise<{ rendered: RenderedStream; findings: readonly Finding[] }> {
+  const cached = streamDocuments.get(uri);
+  if (cached) return cached;
+  const ref = parseStreamUri(uri);
+  if (!ref) throw new ResponseError(2, `${uri} is not a Wirelens stream address.`);
+  const analysis = await openCapture(ref.capture);
+  const stream = analysis.streams.get(ref.stream);
+  if (!stream) throw new ResponseError(3, `${ref.capture} has no TCP stream ${ref.stream}.`);
+  const entry = { rendered: renderStreamDocument(ref.capture, ref.mode, stream), findings: stream.findings };
+  streamDocuments.set(uri, entry);
+  return entry;
+}
+
+connection.onRequest(StreamTextRequest.type, async ({ uri }) => (await renderStream(uri)).rendered.text);
+
+documents.onDidOpen(async ({ document }) => {
+  if (!parseStreamUri(document.uri)) return;
+  try {
+    const { rendered, findings } = await renderStream(document.uri);
+    await connection.sendDiagnostics({ uri: document.uri, diagnostics: toDiagnostics(document.uri, rendered, findings) });
+  } catch (error) {
+    connection.console.error(`Could not diagnose ${document.uri}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+});
+
+documents.onDidClose(({ document }) => {
+  if (!streamDocuments.delete(document.uri)) return;
+  void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+});
+
+connection.onHover(({ textDocument, position }) => {
+  const entry = streamDocuments.get(textDocument.uri);
+  return entry ? hoverAt(entry.rendered, entry.findings, position) : null;
+});
+
+documents.listen(connection);
+connection.listen();

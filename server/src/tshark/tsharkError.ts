@@ -1,0 +1,43 @@
+/** Every way running tshark can fail, as one typed error whose message is a sentence for users. */
+export type TsharkFailure = 'not-found' | 'not-a-capture' | 'failed' | 'cancelled';
+
+export class TsharkError extends Error {
+  constructor(
+    readonly failure: TsharkFailure,
+    message: string,
+    readonly stderr = '',
+  ) {
+    super(message);
+    this.name = 'TsharkError';
+  }
+}
+
+/** tshark's stderr, minus the root warning it prints on every run. */
+export function meaningfulStderr(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => line.trim() && !line.startsWith('Running as user "root"'))
+    .join('\n')
+    .trim();
+}
+
+/** Turns tshark's exit and stderr into the failure a user can act on. */
+export function classifyTsharkExit(file: string, exitCode: number | undefined, stderr: string): TsharkError {
+  const detail = meaningfulStderr(stderr);
+  if (/isn't a capture file in a format TShark understands|unknown file format/i.test(detail)) {
+    return new TsharkError('not-a-capture', `${file} is not a capture file that tshark can read (pcap, pcapng, or another Wireshark format).`, detail);
+  }
+  if (/No such file or directory|doesn't exist/i.test(detail)) {
+    return new TsharkError('failed', `${file} does not exist.`, detail);
+  }
+  if (/Permission denied/i.test(detail)) {
+    return new TsharkError('failed', `${file} cannot be read: permission denied.`, detail);
+  }
+  const firstLine = detail.split('\n')[0] || `exit code ${exitCode}`;
+  return new TsharkError('failed', `tshark could not read ${file}: ${firstLine}`, detail);
+}
+
+/** tshark says this when a file ends mid-packet; what was read before it is still good. */
+export function isTruncationWarning(stderr: string): boolean {
+  return /appears to have been cut short|truncated/i.test(stderr);
+}

@@ -1,0 +1,118 @@
+/**
+ * The only module that starts tshark. It streams `-T ek` output line by line into TcpSegment
+ * records (never buffering the whole output), kills tshark on abort, and turns failures into
+ * TsharkError. Everything above it sees a PacketSource.
+ */
+import { execa, ExecaError } from 'execa';
+import type { Endpoint } from '../../../protocol/model';
+import { buildSegmentArgs, buildVersionArgs } from './segmentArgs';
+import { TsharkError, classifyTsharkExit, isTruncationWarning, meaningfulStderr } from './tsharkError';
+import type { PacketSource, TcpSegment } from './tcpSegment';
+
+export interface TsharkOptions {
+  /** Explicit binary; empty or undefined means `tshark` on PATH. */
+  readonly tsharkPath?: string;
+}
+
+function binary(options: TsharkOptions): string {
+  return options.tsharkPath?.trim() || 'tshark';
+}
+
+function notFound(options: TsharkOptions): TsharkError {
+  return new TsharkError(
+    'not-found',
+    `tshark was not found (looked for "${binary(options)}"). Install it (Debian/Ubuntu: sudo apt-get install tshark) or set wirelens.tsharkPath.`,
+  );
+}
+
+export async function tsharkVersion(options: TsharkOptions = {}): Promise<string> {
+  try {
+    const { stdout } = await execa(binary(options), buildVersionArgs(), { timeout: 15_000 });
+    return /TShark \(Wireshark\) (\S+)/.exec(stdout)?.[1]?.replace(/\.$/, '') ?? stdout.split('\n')[0];
+  } catch (error) {
+    if (error instanceof ExecaError && error.code === 'ENOENT') throw notFound(options);
+    throw error;
+  }
+}
+
+type EkLayers = Record<string, string[] | undefined>;
+
+function first(layers: EkLayers, key: string): string | undefined {
+  return layers[key]?.[0];
+}
+
+/** ip.src can repeat for tunnels; the innermost header (last) carries the TCP segment. */
+function last(layers: EkLayers, key: string): string | undefined {
+  const values = layers[key];
+  return values?.[values.length - 1];
+}
+
+function hexToBytes(hex: string | undefined): Uint8Array {
+  if (!hex) return new Uint8Array(0);
+  return Uint8Array.from(Buffer.from(hex.replace(/:/g, ''), 'hex'));
+}
+
+/** One `-T ek` line → a segment, or undefined for index lines and non-TCP packets. */
+export function parseEkLine(line: string): TcpSegment | undefined {
+  if (!line.startsWith('{"timestamp"')) return undefined;
+  const layers = (JSON.parse(line) as { layers?: EkLayers }).layers;
+  if (!layers) return undefined;
+  const stream = first(layers, 'tcp_stream');
+  if (stream === undefined) return undefined;
+  const src: Endpoint = { address: last(layers, 'ip_src') ?? last(layers, 'ipv6_src') ?? '?', port: Number(first(layers, 'tcp_srcport')) };
+  const dst: Endpoint = { address: last(layers, 'ip_dst') ?? last(layers, 'ipv6_dst') ?? '?', port: Number(first(layers, 'tcp_dstport')) };
+  return {
+    frame: Number(first(layers, 'frame_number')),
+    time: Number(first(layers, 'frame_time_epoch') ?? 0),
+    stream: Number(stream),
+    src,
+    dst,
+    seq: Number(first(layers, 'tcp_seq_raw') ?? 0),
+    flags: Number.parseInt(first(layers, 'tcp_flags') ?? '0', 16),
+    window: Number(first(layers, 'tcp_window_size') ?? 0),
+    payload: hexToBytes(first(layers, 'tcp_payload')),
+    capturedLength: Number(first(layers, 'frame_cap_len') ?? 0),
+  };
+}
+
+/**
+ * Reads a capture file's TCP segments with tshark. Warnings (a file cut short mid-packet) are
+ * reported through `onWarning` and the segments read so far are kept: partial results beat none.
+ */
+export class TsharkCaptureSource implements PacketSource {
+  constructor(
+    private readonly file: string,
+    private readonly options: TsharkOptions & { onWarning?: (message: string) => void } = {},
+  ) {}
+
+  async *segments(signal?: AbortSignal): AsyncIterable<TcpSegment> {
+    const subprocess = execa(binary(this.options), buildSegmentArgs(this.file), {
+      cancelSignal: signal,
+      forceKillAfterDelay: 2000,
+      buffer: { stdout: false, stderr: true },
+      stdin: 'ignore',
+      reject: false,
+      lines: false,
+    });
+    try {
+      for await (const line of subprocess.iterable({ from: 'stdout' })) {
+        const segment = parseEkLine(line);
+        if (segment) yield segment;
+      }
+    } finally {
+      // A consumer that stops early (or throws) must not leave tshark running.
+      if (subprocess.exitCode === null) subprocess.kill();
+    }
+    const result = await subprocess;
+    if (result.isCanceled) throw new TsharkError('cancelled', `Reading ${this.file} was cancelled.`);
+    if (result.failed && (result as { code?: string }).code === 'ENOENT') throw notFound(this.options);
+    const stderr = String(result.stderr ?? '');
+    if (result.exitCode !== 0) {
+      if (isTruncationWarning(stderr)) {
+        this.options.onWarning?.(`${this.file}: ${meaningfulStderr(stderr).split('\n')[0]} (results are partial).`);
+        return;
+      }
+      throw classifyTsharkExit(this.file, result.exitCode, stderr);
+    }
+  }
+}
