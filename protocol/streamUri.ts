@@ -2,33 +2,34 @@
  * `wirelens-stream:` URIs name one followed stream of one capture file. The extension builds
  * them, the server parses them; both import this file so the format lives in one place.
  *
- *   wirelens-stream:/stream-3.http?capture=%2Fpath%2Fto%2Fx.pcapng
+ *   wirelens-stream:/path/to/x.pcapng/stream-3.http
  *
- * The path's last segment is what VS Code shows as the tab title.
+ * The capture path is the URI's path (VS Code re-encodes queries, paths survive a round trip);
+ * the last segment is what VS Code shows as the tab title.
  */
 import type { FollowMode } from './model';
 
 export const STREAM_SCHEME = 'wirelens-stream';
 
 export interface StreamRef {
-  /** Absolute file-system path of the capture. */
+  /** Absolute file-system path of the capture (POSIX form). */
   readonly capture: string;
   readonly stream: number;
   readonly mode: FollowMode;
 }
 
 export function formatStreamUri(ref: StreamRef): string {
-  return `${STREAM_SCHEME}:/stream-${ref.stream}.${ref.mode}?capture=${encodeURIComponent(ref.capture)}`;
+  const path = ref.capture.startsWith('/') ? ref.capture : `/${ref.capture}`;
+  return `${STREAM_SCHEME}:${path.split('/').map(encodeURIComponent).join('/')}/stream-${ref.stream}.${ref.mode}`;
 }
 
-/** Parses what VS Code sends back (it may re-encode the query), or returns undefined. */
+/** Parses a stream URI as VS Code hands it back (possibly re-encoded), or returns undefined. */
 export function parseStreamUri(uri: string): StreamRef | undefined {
-  const match = /^wirelens-stream:\/stream-(\d+)\.(tcp|http)\?(.*)$/.exec(uri);
+  const match = /^wirelens-stream:(?:\/\/)?(\/.*)\/stream-(\d+)\.(tcp|http)$/.exec(uri);
   if (!match) return undefined;
-  const capture = match[3]
-    .split('&')
-    .map((pair) => pair.split('='))
-    .find(([key]) => key === 'capture')?.[1];
-  if (capture === undefined) return undefined;
-  return { stream: Number(match[1]), mode: match[2] as FollowMode, capture: decodeURIComponent(capture) };
+  try {
+    return { capture: decodeURIComponent(match[1]), stream: Number(match[2]), mode: match[3] as FollowMode };
+  } catch {
+    return undefined; // malformed percent-encoding
+  }
 }

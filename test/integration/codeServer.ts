@@ -73,7 +73,14 @@ const cleanupsOf = new WeakMap<IsolatedVsCode, Array<() => Promise<void>>>();
 
 function killAllSync(): void {
   for (const pid of liveGroups) killGroup(pid);
-  for (const root of liveRoots) fs.rmSync(root, { recursive: true, force: true });
+  for (const root of liveRoots) {
+    try { removeDir(root); } catch { /* best effort while exiting */ }
+  }
+}
+
+// Retries: SIGKILLed extension-host children may still be writing into the dir for a moment (ENOTEMPTY).
+function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 function installExitHooks(): void {
@@ -135,7 +142,7 @@ export function createIsolatedVsCode(colorTheme?: string): IsolatedVsCode {
     async dispose() {
       // Newest first: browsers before the server they talk to.
       for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-      fs.rmSync(root, { recursive: true, force: true });
+      removeDir(root);
       liveRoots.delete(root);
     },
   };
@@ -186,7 +193,8 @@ export async function startCodeServer(vs: IsolatedVsCode, extraEnv: Record<strin
   for (const s of [cs.stdout, cs.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
 
   let exited: string | undefined;
-  cs.on('exit', (code, signal) => { exited = `exited early (code ${code}, signal ${signal})`; liveGroups.delete(pid); });
+  // The group stays in liveGroups after the leader exits: its children (extension host) may outlive it.
+  cs.on('exit', (code, signal) => { exited = `exited early (code ${code}, signal ${signal})`; });
 
   const stop = async (): Promise<void> => {
     const exit = cs.exitCode === null && cs.signalCode === null ? new Promise((r) => cs.once('exit', r)) : null;

@@ -47,12 +47,12 @@ function writeMessage(builder: TextBuilder, connection: TcpConnection, message: 
   builder.writeBytes(direction, bytes, message.offset, bodyEnd);
   builder.endLine();
   if (bodyEnd < message.end) builder.writeLine(`… ${message.end - bodyEnd} more body bytes not shown`);
+  builder.writeLine('');
 }
 
 function renderHttp(builder: TextBuilder, analysis: StreamAnalysis): void {
   const { connection, http } = analysis;
   http.exchanges.forEach((exchange, index) => {
-    builder.writeLine('');
     if (exchange.request) writeMessage(builder, connection, exchange.request, `request ${index + 1}`);
     for (const interim of exchange.interim) writeMessage(builder, connection, interim, `interim response ${index + 1}`);
     if (exchange.response) writeMessage(builder, connection, exchange.response, `response ${index + 1}`);
@@ -61,7 +61,6 @@ function renderHttp(builder: TextBuilder, analysis: StreamAnalysis): void {
   for (const stop of http.stops) {
     const bytes = directionOf(connection, stop.direction).bytes;
     if (stop.offset >= bytes.length) continue;
-    builder.writeLine('');
     builder.writeLine(`${stop.direction === 'client-to-server' ? '▶' : '◀'} ${ARROW[stop.direction]} · bytes ${stop.offset}–${bytes.length} · not parsed as HTTP/1.x (${stop.reason})`);
     builder.writeBytes(stop.direction, bytes, stop.offset, Math.min(bytes.length, stop.offset + MAX_BODY_BYTES));
   }
@@ -80,7 +79,7 @@ function renderTcp(builder: TextBuilder, connection: TcpConnection): void {
       break;
     }
     if (direction !== previous) {
-      builder.writeLine('');
+      if (previous) builder.writeLine('');
       builder.writeLine(`${direction === 'client-to-server' ? '▶' : '◀'} ${ARROW[direction]} · frame ${span.frame} · bytes ${span.offset}–${span.offset + span.length}`);
       previous = direction;
     }
@@ -96,6 +95,7 @@ export function renderStreamDocument(capture: string, mode: FollowMode, analysis
     'server-to-client': connection.serverToClient.bytes.length,
   });
   for (const line of heading(capture, mode, analysis)) builder.writeLine(line);
+  builder.writeLine('');
   if (mode === 'http' && analysis.http.protocol === 'http') renderHttp(builder, analysis);
   else {
     if (mode === 'http') builder.writeLine(`(this stream is not HTTP/1.x: showing its TCP payload)`);

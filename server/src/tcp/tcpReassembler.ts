@@ -84,7 +84,9 @@ class DirectionBuilder {
     if (segment.flags & TcpFlag.SYN && this.synSeq === undefined) this.synSeq = segment.seq;
     if (segment.flags & TcpFlag.FIN && this.finFrame === undefined) this.finFrame = segment.frame;
     if (segment.flags & TcpFlag.RST && this.rstFrame === undefined) this.rstFrame = segment.frame;
-    if (segment.payload.length > 0) this.segments.push(segment);
+    if (segment.payload.length === 0) return;
+    // A SYN takes one sequence number before its data (RFC 9293 §3.4): SYN data (TCP Fast Open) starts at seq + 1.
+    this.segments.push(segment.flags & TcpFlag.SYN ? { ...segment, seq: (segment.seq + 1) % TWO_32 } : segment);
   }
 
   build(): ReassembledDirection {
@@ -94,7 +96,9 @@ class DirectionBuilder {
     const reference = this.segments[0].seq;
     const relative = (seq: number) => seqDistance(reference, seq);
     const start =
-      this.synSeq !== undefined ? relative((this.synSeq + 1) % TWO_32) : Math.min(...this.segments.map((s) => relative(s.seq)));
+      this.synSeq !== undefined
+        ? relative((this.synSeq + 1) % TWO_32)
+        : this.segments.reduce((lowest, s) => Math.min(lowest, relative(s.seq)), Infinity); // no spread: it overflows the stack past ~120k segments
     const ordered = this.segments
       .map((segment, arrival) => ({ segment, arrival, at: relative(segment.seq) - start }))
       .sort((a, b) => a.at - b.at || a.arrival - b.arrival);

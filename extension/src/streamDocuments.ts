@@ -1,0 +1,45 @@
+/**
+ * Followed streams as read-only text documents (`wirelens-stream:`). The server renders the
+ * text and publishes the diagnostics; this file only asks for it and opens the editor.
+ */
+import * as vscode from 'vscode';
+import { StreamTextRequest } from '../../protocol/lspProtocol';
+import type { FollowMode } from '../../protocol/model';
+import { formatStreamUri, STREAM_SCHEME } from '../../protocol/streamUri';
+import type { WirelensClient } from './client';
+import { Commands } from './constants';
+
+/** What the follow commands accept: the context-menu object of a row, or the same two fields. */
+interface FollowTarget {
+  readonly capture: string;
+  readonly stream: number;
+}
+
+function isFollowTarget(value: unknown): value is FollowTarget {
+  const target = value as FollowTarget | undefined;
+  return typeof target?.capture === 'string' && typeof target.stream === 'number';
+}
+
+async function follow(target: unknown, mode: FollowMode): Promise<vscode.TextEditor | undefined> {
+  if (!isFollowTarget(target)) {
+    void vscode.window.showInformationMessage('Wirelens: right-click a conversation in a capture to follow its stream.');
+    return undefined;
+  }
+  const uri = vscode.Uri.parse(formatStreamUri({ capture: target.capture, stream: target.stream, mode }));
+  const document = await vscode.workspace.openTextDocument(uri);
+  return vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+}
+
+export function registerStreamDocuments(client: WirelensClient): vscode.Disposable {
+  const provider: vscode.TextDocumentContentProvider = {
+    async provideTextDocumentContent(uri, token) {
+      const languageClient = await client.get();
+      return languageClient.sendRequest(StreamTextRequest.type, { uri: uri.toString() }, token);
+    },
+  };
+  return vscode.Disposable.from(
+    vscode.workspace.registerTextDocumentContentProvider(STREAM_SCHEME, provider),
+    vscode.commands.registerCommand(Commands.followHttpStream, (target: unknown) => follow(target, 'http')),
+    vscode.commands.registerCommand(Commands.followTcpStream, (target: unknown) => follow(target, 'tcp')),
+  );
+}

@@ -1,0 +1,14 @@
+/** Mocha inside the extension host: code-server loads this as extensionTestsPath. */
+import Mocha from 'mocha';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 90_000 });
+  for (const file of fs.readdirSync(__dirname).sort()) {
+    if (file.endsWith('.test.js')) mocha.addFile(path.join(__dirname, file));
+  }
+  return new Promise((resolve, reject) =>
+    mocha.run((failures) => (failures ? reject(new Error(`${failures} extension test(s) failed`)) : resolve())),
+  );
+}

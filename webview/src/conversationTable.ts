@@ -1,0 +1,88 @@
+/**
+ * The TCP conversation table. It renders rows it is given; each row carries the context
+ * object VS Code's webview/context menu passes to the Follow commands.
+ */
+import type { ConversationSummary, Endpoint, ExchangeSummary } from '../../protocol/model';
+import type { ConversationMenuContext } from '../../protocol/webviewProtocol';
+import { element, formatBytes, formatDuration } from './dom';
+import { Tag } from './toolkit';
+
+const COLUMNS = ['Stream', 'Client', 'Server', 'Packets', 'Bytes', 'Duration', 'HTTP', 'Findings'] as const;
+export const GRID_TEMPLATE = '64px minmax(150px, 1fr) minmax(150px, 1fr) 72px 84px 84px minmax(220px, 2fr) 72px';
+
+function endpoint(e: Endpoint): string {
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+function exchangeText(exchange: ExchangeSummary): string {
+  const request = exchange.method ? `${exchange.method} ${exchange.target ?? ''}` : '(no request)';
+  const response = exchange.status !== undefined ? `${exchange.status}` : '(no response)';
+  return `${request} → ${response}`;
+}
+
+function httpSummary(row: ConversationSummary): string {
+  if (row.protocol !== 'http') return row.protocol === 'empty' ? '(no payload)' : '(not HTTP/1.x)';
+  const [first, ...rest] = row.exchanges;
+  return first ? exchangeText(first) + (rest.length ? ` (+${rest.length} more)` : '') : '';
+}
+
+export type FollowHandler = (stream: number, mode: 'http' | 'tcp') => void;
+
+export class ConversationTable {
+  readonly element: HTMLElement;
+
+  constructor(private readonly capture: string, private readonly onFollow: FollowHandler) {
+    this.element = element(Tag.grid, {
+      id: 'conversations',
+      'grid-template-columns': GRID_TEMPLATE,
+      'aria-label': 'TCP conversations. Enter follows the HTTP stream, Shift+Enter the TCP stream; the context menu has both.',
+    });
+    const header = element(Tag.row, { 'row-type': 'sticky-header' });
+    COLUMNS.forEach((title, index) =>
+      header.append(element(Tag.cell, { 'cell-type': 'columnheader', 'grid-column': String(index + 1) }, title)),
+    );
+    this.element.append(header);
+    this.element.addEventListener('keydown', (event) => this.onKey(event as KeyboardEvent));
+  }
+
+  append(rows: readonly ConversationSummary[]): void {
+    for (const row of rows) this.element.append(this.renderRow(row));
+  }
+
+  private renderRow(row: ConversationSummary): HTMLElement {
+    const context: ConversationMenuContext = {
+      webviewSection: 'conversation',
+      capture: this.capture,
+      stream: row.stream,
+      preventDefaultContextMenuItems: true,
+    };
+    const findings = row.findingCount > 0 ? `⚠ ${row.findingCount}` : '0';
+    const line = element(Tag.row, {
+      'data-vscode-context': JSON.stringify(context),
+      'data-stream': String(row.stream),
+      class: row.findingCount > 0 ? 'has-findings' : '',
+      title: row.exchanges.map(exchangeText).join('\n'),
+    });
+    const cells = [
+      String(row.stream),
+      endpoint(row.client),
+      endpoint(row.server),
+      String(row.packets),
+      formatBytes(row.bytes),
+      formatDuration(row.durationSeconds),
+      httpSummary(row),
+      findings,
+    ];
+    cells.forEach((text, index) => line.append(element(Tag.cell, { 'grid-column': String(index + 1) }, text)));
+    line.addEventListener('dblclick', () => this.onFollow(row.stream, 'http'));
+    return line;
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.key !== 'Enter') return;
+    const row = (event.target as HTMLElement).closest<HTMLElement>('[data-stream]');
+    if (!row) return;
+    event.preventDefault();
+    this.onFollow(Number(row.dataset.stream), event.shiftKey ? 'tcp' : 'http');
+  }
+}
