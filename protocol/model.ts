@@ -46,11 +46,16 @@ export interface RuleInfo {
   readonly verdicts: readonly Verdict[];
 }
 
-/** Another place (same stream and direction) that explains a finding, such as the first of two duplicates. */
+/**
+ * Another place that explains a finding, such as the first of two duplicates. Same stream and
+ * direction as the finding unless `stream` / `direction` say otherwise.
+ */
 export interface RelatedBytes {
   readonly offset: number;
   readonly length: number;
   readonly message: string;
+  readonly stream?: number;
+  readonly direction?: Direction;
 }
 
 /**

@@ -10,7 +10,7 @@ import { ALL_RULES } from '../rules';
 import { TcpReassembler, type TcpConnection } from '../tcp/tcpReassembler';
 import type { PacketSource } from '../tshark/tcpSegment';
 import { TsharkCaptureSource, tsharkVersion, type TsharkOptions } from '../tshark/tsharkRunner';
-import { findRuleViolations } from './findRuleViolations';
+import { findCaptureViolations, findRuleViolations } from './findRuleViolations';
 
 export interface StreamAnalysis {
   readonly connection: TcpConnection;
@@ -75,10 +75,15 @@ export async function analyzeSegments(
     bytesSeen += segment.capturedLength + RECORD_OVERHEAD;
     if (packets % PROGRESS_EVERY === 0) options.onProgress?.(packets, Math.min(0.99, bytesSeen / Math.max(1, fileSize)));
   }
-  const streams = new Map<number, StreamAnalysis>();
-  for (const connection of reassembler.finish()) {
+  const analysed = reassembler.finish().map((connection) => {
     const http = parseHttpConversation(connection.clientToServer.bytes, connection.serverToClient.bytes);
-    streams.set(connection.stream, { connection, http, findings: findRuleViolations(connection, http, ALL_RULES) });
+    return { connection, http, findings: findRuleViolations(connection, http, ALL_RULES) };
+  });
+  const captureFindings = findCaptureViolations(analysed, ALL_RULES);
+  const streams = new Map<number, StreamAnalysis>();
+  for (const stream of analysed) {
+    const extra = captureFindings.filter((finding) => finding.stream === stream.connection.stream);
+    streams.set(stream.connection.stream, extra.length ? { ...stream, findings: [...stream.findings, ...extra] } : stream);
   }
   options.onProgress?.(packets, 1);
   return { streams, packets };

@@ -57,6 +57,7 @@ export interface ParseIssue {
 export interface RequestLine {
   readonly method: string;
   readonly target: string;
+  /** Empty for an HTTP/0.9-style request line without a version. */
   readonly version: string;
 }
 
@@ -75,10 +76,14 @@ interface MessageBase {
   /** Offset just past the empty line that ends the header section (where the body starts). */
   readonly headerSectionEnd: number;
   readonly framing: BodyFraming;
+  /** The length the body was framed with, when framing is content-length. */
+  readonly contentLength?: number;
   readonly bodyOffset: number;
   /** Bytes of the body as sent, chunk framing included. */
   readonly bodyLength: number;
   readonly chunks: readonly Chunk[];
+  /** Trailer fields after the last chunk (chunked framing only). */
+  readonly trailers: readonly HeaderField[];
   /** False when the capture ended before the message did. */
   readonly complete: boolean;
   readonly issues: readonly ParseIssue[];

@@ -33,13 +33,33 @@ export function latin1(bytes: Uint8Array, offset: number, length: number): strin
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const REQUEST_LINE = /^([^ ]+) ([^ ]+) (HTTP\/\d\.\d)$/;
-const STATUS_LINE = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/;
+/**
+ * Start lines are matched leniently so that a malformed one is still parsed and reported by
+ * the rules (invalid-request-line, invalid-status-line, unknown-http-version) on its bytes;
+ * only bytes that do not resemble HTTP at all stop the parse.
+ */
+const REQUEST_LINE = /^(\S+)[ \t]+(\S+)(?:[ \t]+(\S+))?[ \t]*$/;
+const STATUS_LINE = /^(HTTP\/\S*)[ \t]+(\d+)(?:[ \t](.*))?$/;
 
 /** Does this direction start like HTTP/1.x? Used to tell HTTP from other TCP payload on any port. */
 export function looksLikeHttp(bytes: Uint8Array, kind: 'request' | 'response'): boolean {
   const head = latin1(bytes, 0, Math.min(bytes.length, 64));
-  return kind === 'response' ? /^HTTP\/\d\.\d /.test(head) : /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP\/\d\.\d/.test(head);
+  return kind === 'response' ? /^HTTP\/\d/.test(head) : /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+( HTTP\/|\r?\n)/.test(head);
+}
+
+interface StartLineMatch {
+  readonly fields: [string, string, string];
+}
+
+function matchStartLine(text: string, kind: 'request' | 'response'): StartLineMatch | undefined {
+  if (kind === 'response') {
+    const m = STATUS_LINE.exec(text);
+    return m ? { fields: [m[1], m[2], m[3] ?? ''] } : undefined;
+  }
+  const m = REQUEST_LINE.exec(text);
+  // A request needs a token method and either an HTTP version or (HTTP/0.9) none at all.
+  if (!m || !TOKEN.test(m[1]) || (m[3] !== undefined && !m[3].startsWith('HTTP/'))) return undefined;
+  return { fields: [m[1], m[2], m[3] ?? ''] };
 }
 
 /** What the response side needs to know about the request it answers. */
@@ -154,6 +174,7 @@ interface BodyResult {
   readonly end: number;
   readonly complete: boolean;
   readonly chunks: Chunk[];
+  readonly trailers: HeaderField[];
 }
 
 function parseChunkedBody(bytes: Uint8Array, offset: number, issues: ParseIssue[]): BodyResult {
@@ -161,26 +182,28 @@ function parseChunkedBody(bytes: Uint8Array, offset: number, issues: ParseIssue[
   let at = offset;
   for (;;) {
     const sizeLine = readLine(bytes, at);
-    if (!sizeLine) return { end: bytes.length, complete: false, chunks };
+    if (!sizeLine) return { end: bytes.length, complete: false, chunks, trailers: [] };
     const text = latin1(bytes, sizeLine.offset, sizeLine.length);
     const sizeToken = /^[0-9A-Fa-f]+/.exec(text)?.[0];
     const size = sizeToken === undefined ? NaN : Number.parseInt(sizeToken, 16);
     if (sizeToken === undefined || !Number.isSafeInteger(size) || !/^[0-9A-Fa-f]+[ \t]*(;.*)?$/.test(text)) {
       issues.push({ code: ParseIssueCode.InvalidChunkSize, offset: sizeLine.offset, length: sizeLine.length });
-      return { end: bytes.length, complete: false, chunks };
+      return { end: bytes.length, complete: false, chunks, trailers: [] };
     }
     chunks.push({ sizeLine, size, dataOffset: sizeLine.next });
     if (size === 0) {
       // Trailer section, then the final empty line.
       const trailers = parseHeaderSection(bytes, sizeLine.next, issues);
-      return trailers ? { end: trailers.end, complete: true, chunks } : { end: bytes.length, complete: false, chunks };
+      return trailers
+        ? { end: trailers.end, complete: true, chunks, trailers: trailers.headers }
+        : { end: bytes.length, complete: false, chunks, trailers: [] };
     }
     const dataEnd = sizeLine.next + size;
-    if (dataEnd > bytes.length) return { end: bytes.length, complete: false, chunks };
+    if (dataEnd > bytes.length) return { end: bytes.length, complete: false, chunks, trailers: [] };
     const after = readLine(bytes, dataEnd);
     if (!after || after.length !== 0) {
       issues.push({ code: ParseIssueCode.ChunkDataNotTerminated, offset: dataEnd, length: after ? after.length : bytes.length - dataEnd });
-      if (!after) return { end: bytes.length, complete: false, chunks };
+      if (!after) return { end: bytes.length, complete: false, chunks, trailers: [] };
     }
     at = after.next;
   }
@@ -199,30 +222,25 @@ export function parseHttpMessage(
   let start = offset;
   while (kind === 'request' && (bytes[start] === CR || bytes[start] === LF)) start++;
   const startLine = readLine(bytes, start);
-  const firstText = startLine ? latin1(bytes, startLine.offset, startLine.length) : latin1(bytes, start, Math.min(bytes.length - start, 64));
-  const grammar = kind === 'request' ? REQUEST_LINE : STATUS_LINE;
-  const match = grammar.exec(firstText);
-  if (!startLine) return { stop: match || looksLikeHttp(bytes.subarray(start), kind) ? 'incomplete' : 'not-http', offset: start };
-  if (!match || (kind === 'request' && !TOKEN.test(match[1]))) return { stop: 'not-http', offset: start };
+  if (!startLine) return { stop: looksLikeHttp(bytes.subarray(start), kind) ? 'incomplete' : 'not-http', offset: start };
+  const match = matchStartLine(latin1(bytes, startLine.offset, startLine.length), kind);
+  if (!match) return { stop: 'not-http', offset: start };
+  const [first, second, third] = match.fields;
 
   const issues: ParseIssue[] = [];
   const section = parseHeaderSection(bytes, startLine.next, issues);
-  const status = kind === 'response' ? Number(match[2]) : undefined;
-  const base = {
-    offset: start,
-    startLine,
-    issues,
-  };
+  const status = kind === 'response' ? Number(second) : undefined;
+  const base = { offset: start, startLine, issues };
   const withKind = (fields: Omit<HttpMessage, 'kind' | 'requestLine' | 'statusLine' | keyof typeof base>): HttpMessage =>
     kind === 'request'
-      ? { kind, ...base, ...fields, requestLine: { method: match[1], target: match[2], version: match[3] } }
-      : { kind, ...base, ...fields, statusLine: { version: match[1], status: status!, reason: match[3] ?? '' } };
+      ? { kind, ...base, ...fields, requestLine: { method: first, target: second, version: third } }
+      : { kind, ...base, ...fields, statusLine: { version: first, status: status!, reason: third } };
 
   if (!section) {
     issues.push({ code: ParseIssueCode.IncompleteHeaderSection, offset: start, length: bytes.length - start });
     const message = withKind({
       end: bytes.length, headers: [], headerSectionEnd: bytes.length, framing: 'none',
-      bodyOffset: bytes.length, bodyLength: 0, chunks: [], complete: false,
+      bodyOffset: bytes.length, bodyLength: 0, chunks: [], trailers: [], complete: false,
     });
     return { message, next: bytes.length };
   }
@@ -232,18 +250,18 @@ export function parseHttpMessage(
   let body: BodyResult;
   switch (framing) {
     case 'none':
-      body = { end: bodyOffset, complete: true, chunks: [] };
+      body = { end: bodyOffset, complete: true, chunks: [], trailers: [] };
       break;
     case 'content-length': {
       const end = bodyOffset + (contentLength ?? 0);
-      body = end <= bytes.length ? { end, complete: true, chunks: [] } : { end: bytes.length, complete: false, chunks: [] };
+      body = { end: Math.min(end, bytes.length), complete: end <= bytes.length, chunks: [], trailers: [] };
       break;
     }
     case 'chunked':
       body = parseChunkedBody(bytes, bodyOffset, issues);
       break;
     case 'close-delimited':
-      body = { end: bytes.length, complete: true, chunks: [] };
+      body = { end: bytes.length, complete: true, chunks: [], trailers: [] };
       break;
   }
   if (!body.complete && framing !== 'chunked') issues.push({ code: ParseIssueCode.IncompleteBody, offset: bodyOffset, length: body.end - bodyOffset });
@@ -252,9 +270,11 @@ export function parseHttpMessage(
     headers: section.headers,
     headerSectionEnd: section.end,
     framing,
+    ...(contentLength !== undefined ? { contentLength } : {}),
     bodyOffset,
     bodyLength: body.end - bodyOffset,
     chunks: body.chunks,
+    trailers: body.trailers,
     complete: body.complete,
   });
   return { message, next: body.end };

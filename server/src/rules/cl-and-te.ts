@@ -1,4 +1,4 @@
-import { fieldRange, describeField, type Rule } from './rule';
+import { fieldRange, describeField, type MessageRule } from './rule';
 import { fieldsNamed } from '../http/httpMessage';
 
 /**
@@ -7,7 +7,8 @@ import { fieldsNamed } from '../http/httpMessage';
  * possible smuggling attempt (§6.3, item 3). Two hops that pick different framings split the
  * byte stream differently: the classic CL.TE / TE.CL request-smuggling shape.
  */
-export const clAndTe: Rule = {
+export const clAndTe: MessageRule = {
+  scope: 'message',
   id: 'cl-and-te',
   title: 'Content-Length together with Transfer-Encoding',
   severity: 'error',
@@ -31,7 +32,7 @@ export const clAndTe: Rule = {
       reference: 'scripts/make-samples.mjs with curl 7.88.1 (samples/manifest.json)',
     },
   ],
-  check(message) {
+  check({ message }) {
     const te = fieldsNamed(message, 'transfer-encoding');
     const cl = fieldsNamed(message, 'content-length');
     if (te.length === 0 || cl.length === 0) return [];

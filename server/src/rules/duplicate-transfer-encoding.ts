@@ -1,4 +1,4 @@
-import { fieldRange, describeField, type Rule } from './rule';
+import { fieldRange, describeField, type MessageRule } from './rule';
 import { fieldsNamed } from '../http/httpMessage';
 
 /**
@@ -8,7 +8,8 @@ import { fieldsNamed } from '../http/httpMessage';
  * forbids applying chunked more than once, and Envoy requires the whole value to be exactly
  * `chunked`. Lenient clients read the body anyway, which is why the message "works with curl".
  */
-export const duplicateTransferEncoding: Rule = {
+export const duplicateTransferEncoding: MessageRule = {
+  scope: 'message',
   id: 'duplicate-transfer-encoding',
   title: 'Transfer-Encoding sent more than once',
   severity: 'error',
@@ -35,7 +36,7 @@ export const duplicateTransferEncoding: Rule = {
       reference: 'scripts/make-samples.mjs with curl 7.88.1 (samples/manifest.json)',
     },
   ],
-  check(message) {
+  check({ message }) {
     const fields = fieldsNamed(message, 'transfer-encoding');
     if (fields.length < 2) return [];
     const [first, ...repeats] = fields;

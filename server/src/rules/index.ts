@@ -8,7 +8,7 @@ export const ALL_RULES: readonly Rule[] = [duplicateTransferEncoding, clAndTe];
 
 /** The catalogue without its functions, as sent to the extension and written by the CLI. */
 export function ruleInfos(): RuleInfo[] {
-  return ALL_RULES.map(({ check: _check, ...info }) => info);
+  return ALL_RULES.map(({ check: _check, scope: _scope, ...info }) => info);
 }
 
 export function ruleById(id: string): Rule | undefined {

@@ -1,10 +1,13 @@
 /**
  * A catalogue rule is data (RuleInfo: id, title, RFC section, verdicts) plus one pure function
- * from a parsed message to the byte ranges that break it. Severity overrides, stream ids and
- * frames are added by the analysis, not by rules.
+ * that returns the byte ranges breaking it. Most rules look at one parsed message; a few look at
+ * the whole connection (TCP resets, zero windows, reuse after close). Stream ids, frames and
+ * severity overrides are added by the analysis, never by rules.
  */
-import type { RelatedBytes, RuleInfo } from '../../../protocol/model';
-import type { HeaderField, HttpMessage } from '../http/httpMessage';
+import type { Direction, Finding, RelatedBytes, RuleInfo } from '../../../protocol/model';
+import type { HttpConversation, HttpExchange } from '../http/httpConversation';
+import type { HeaderField, HttpMessage, Line } from '../http/httpMessage';
+import type { TcpConnection } from '../tcp/tcpReassembler';
 import { escapeLatin1 } from '../text/escapeBytes';
 
 export interface RuleHit {
@@ -15,8 +18,52 @@ export interface RuleHit {
   readonly related?: readonly RelatedBytes[];
 }
 
-export interface Rule extends RuleInfo {
-  check(message: HttpMessage): RuleHit[];
+/** What a message rule sees: the message, the bytes it was parsed from, and its exchange. */
+export interface MessageContext {
+  readonly message: HttpMessage;
+  /** The whole reassembled payload of the message's direction. */
+  readonly bytes: Uint8Array;
+  readonly exchange: HttpExchange;
+  readonly conversation: HttpConversation;
+}
+
+export interface ConnectionContext {
+  readonly connection: TcpConnection;
+  readonly http: HttpConversation;
+}
+
+export interface MessageRule extends RuleInfo {
+  readonly scope: 'message';
+  check(context: MessageContext): RuleHit[];
+}
+
+export interface ConnectionRule extends RuleInfo {
+  readonly scope: 'connection';
+  check(context: ConnectionContext): (RuleHit & { readonly direction: Direction })[];
+}
+
+/** One analysed connection as capture rules see it, with the findings the other rules made. */
+export interface AnalysedStream {
+  readonly connection: TcpConnection;
+  readonly http: HttpConversation;
+  readonly findings: readonly Finding[];
+}
+
+/** For rules that relate connections to each other (a proxy's 502 and the upstream that caused it). */
+export interface CaptureContext {
+  readonly streams: readonly AnalysedStream[];
+}
+
+export interface CaptureRule extends RuleInfo {
+  readonly scope: 'capture';
+  check(context: CaptureContext): (RuleHit & { readonly stream: number; readonly direction: Direction })[];
+}
+
+export type Rule = MessageRule | ConnectionRule | CaptureRule;
+
+/** The bytes of a line without its terminator. */
+export function lineRange(line: Line): { offset: number; length: number } {
+  return { offset: line.offset, length: line.length };
 }
 
 /** The bytes of a field's line(s), terminator excluded: what a finding on a header covers. */

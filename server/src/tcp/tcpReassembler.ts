@@ -34,6 +34,8 @@ export interface ReassembledDirection {
   /** Frames of FIN and RST segments sent in this direction. */
   readonly finFrame?: number;
   readonly rstFrame?: number;
+  /** Frames in which this direction's sender advertised a zero receive window. */
+  readonly zeroWindowFrames: readonly number[];
 }
 
 export interface TcpConnection {
@@ -79,8 +81,10 @@ class DirectionBuilder {
   private synSeq?: number;
   private finFrame?: number;
   private rstFrame?: number;
+  private readonly zeroWindowFrames: number[] = [];
 
   add(segment: TcpSegment): void {
+    if (segment.window === 0 && !(segment.flags & (TcpFlag.RST | TcpFlag.SYN))) this.zeroWindowFrames.push(segment.frame);
     if (segment.flags & TcpFlag.SYN && this.synSeq === undefined) this.synSeq = segment.seq;
     if (segment.flags & TcpFlag.FIN && this.finFrame === undefined) this.finFrame = segment.frame;
     if (segment.flags & TcpFlag.RST && this.rstFrame === undefined) this.rstFrame = segment.frame;
@@ -90,7 +94,8 @@ class DirectionBuilder {
   }
 
   build(): ReassembledDirection {
-    const empty = { bytes: new Uint8Array(0), spans: [], gaps: [], conflicts: [], finFrame: this.finFrame, rstFrame: this.rstFrame };
+    const flags = { finFrame: this.finFrame, rstFrame: this.rstFrame, zeroWindowFrames: this.zeroWindowFrames };
+    const empty = { bytes: new Uint8Array(0), spans: [], gaps: [], conflicts: [], ...flags };
     if (this.segments.length === 0) return empty;
     // Data starts one past the SYN's sequence number; without a SYN, at the lowest sequence seen.
     const reference = this.segments[0].seq;
@@ -128,7 +133,7 @@ class DirectionBuilder {
       outputLength += fresh.length;
       sequenceCursor = end;
     }
-    return { bytes: concat(chunks, outputLength), spans, gaps, conflicts, finFrame: this.finFrame, rstFrame: this.rstFrame };
+    return { bytes: concat(chunks, outputLength), spans, gaps, conflicts, ...flags };
   }
 
   /** Compares retransmitted bytes with the ones already emitted for the same sequence range. */

@@ -30,7 +30,8 @@ export function classifyTsharkExit(file: string, exitCode: number | undefined, s
   if (/No such file or directory|doesn't exist/i.test(detail)) {
     return new TsharkError('failed', `${file} does not exist.`, detail);
   }
-  if (/Permission denied/i.test(detail)) {
+  // tshark words EACCES as "You don't have permission to read the file" (wsutil file_open_error_message).
+  if (/Permission denied|don't have permission to read/i.test(detail)) {
     return new TsharkError('failed', `${file} cannot be read: permission denied.`, detail);
   }
   const firstLine = detail.split('\n')[0] || `exit code ${exitCode}`;

@@ -1,0 +1,78 @@
+/**
+ * Runs rules the way the analysis does (parseHttpConversation → findRuleViolations) on raw
+ * bytes, so rule tests exercise the real path. Connection-scope rules get a TcpConnection built
+ * by the real TcpReassembler from synthetic segments.
+ */
+import type { Direction, Finding } from '../../../protocol/model';
+import { findRuleViolations } from '../../../server/src/analysis/findRuleViolations';
+import { parseHttpConversation } from '../../../server/src/http/httpConversation';
+import type { Rule } from '../../../server/src/rules/rule';
+import { TcpReassembler, type TcpConnection } from '../../../server/src/tcp/tcpReassembler';
+import { TcpFlag, type TcpSegment } from '../../../server/src/tshark/tcpSegment';
+import { bytes } from '../helpers';
+
+export const CLIENT = { address: '10.0.0.1', port: 40000 };
+export const SERVER = { address: '10.0.0.2', port: 80 };
+
+export interface SegmentSpec {
+  readonly from: 'client' | 'server';
+  /** Payload as latin1 text. */
+  readonly data?: string;
+  readonly flags?: number;
+  readonly window?: number;
+}
+
+/**
+ * A connection from a script of segments: a handshake, then each segment in order with
+ * sequence numbers that follow on, frames numbered from 1.
+ */
+export function connectionOf(script: readonly SegmentSpec[], handshake = true): TcpConnection {
+  const reassembler = new TcpReassembler();
+  const seq = { client: 1000, server: 5000 };
+  let frame = 0;
+  const add = (spec: SegmentSpec) => {
+    const payload = bytes(spec.data ?? '');
+    const src = spec.from === 'client' ? CLIENT : SERVER;
+    const dst = spec.from === 'client' ? SERVER : CLIENT;
+    const segment: TcpSegment = {
+      frame: ++frame,
+      time: frame / 1000,
+      stream: 0,
+      src,
+      dst,
+      seq: seq[spec.from],
+      flags: spec.flags ?? TcpFlag.ACK | (payload.length ? TcpFlag.PSH : 0),
+      window: spec.window ?? 65535,
+      payload,
+      capturedLength: payload.length + 54,
+    };
+    seq[spec.from] = (seq[spec.from] + payload.length + (spec.flags && spec.flags & (TcpFlag.SYN | TcpFlag.FIN) ? 1 : 0)) % 2 ** 32;
+    reassembler.add(segment);
+  };
+  if (handshake) {
+    add({ from: 'client', flags: TcpFlag.SYN });
+    add({ from: 'server', flags: TcpFlag.SYN | TcpFlag.ACK });
+    add({ from: 'client', flags: TcpFlag.ACK });
+  }
+  script.forEach(add);
+  return reassembler.finish()[0];
+}
+
+/** Findings of `rule` on a connection whose client sent `request` and server sent `response`. */
+export function runRule(rule: Rule, exchange: { request?: string; response?: string }): Finding[] {
+  const script: SegmentSpec[] = [];
+  if (exchange.request) script.push({ from: 'client', data: exchange.request });
+  if (exchange.response) script.push({ from: 'server', data: exchange.response });
+  return runRuleOn(rule, connectionOf(script));
+}
+
+export function runRuleOn(rule: Rule, connection: TcpConnection): Finding[] {
+  const http = parseHttpConversation(connection.clientToServer.bytes, connection.serverToClient.bytes);
+  return findRuleViolations(connection, http, [rule]);
+}
+
+/** The latin1 text a finding covers in its direction of `exchange`. */
+export function coveredText(exchange: { request?: string; response?: string }, finding: Pick<Finding, 'direction' | 'offset' | 'length'>): string {
+  const source: Record<Direction, string | undefined> = { 'client-to-server': exchange.request, 'server-to-client': exchange.response };
+  return (source[finding.direction] ?? '').slice(finding.offset, finding.offset + finding.length);
+}
