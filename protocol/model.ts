@@ -44,6 +44,8 @@ export interface RuleInfo {
   readonly rfc: RfcReference;
   readonly description: string;
   readonly verdicts: readonly Verdict[];
+  /** Wire bytes (latin1, CRLFs spelled out) that break the rule: shown in docs, checked by tests. */
+  readonly example?: { readonly request?: string; readonly response?: string };
 }
 
 /**

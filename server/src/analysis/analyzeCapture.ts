@@ -93,10 +93,10 @@ export async function analyzeCaptureFile(file: string, options: AnalyzeOptions =
   const stat = await fs.stat(file).catch(() => undefined);
   if (!stat) throw new CaptureFileError(`${file} does not exist.`);
   if (!stat.isFile()) throw new CaptureFileError(`${file} is not a file.`);
-  const version = await tsharkVersion(options);
   const warnings: string[] = [];
   const source = new TsharkCaptureSource(file, { ...options, onWarning: (warning) => warnings.push(warning) });
-  const { streams, packets } = await analyzeSegments(source, stat.size, options);
+  // Both start tshark (about half a second each): run them side by side.
+  const [version, { streams, packets }] = await Promise.all([tsharkVersion(options), analyzeSegments(source, stat.size, options)]);
   const findings = [...streams.values()].flatMap((stream) => stream.findings);
   const conversations = [...streams.values()].map(summarizeConversation);
   return {

@@ -5,6 +5,7 @@
 import { analyzeCaptureFile, CaptureFileError } from '../analysis/analyzeCapture';
 import { ruleInfos } from '../rules';
 import { TsharkError } from '../tshark/tsharkError';
+import { formatRulesMarkdown } from './formatRulesMarkdown';
 import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
 
@@ -12,7 +13,7 @@ declare const WIRELENS_VERSION: string;
 
 const USAGE = `Usage:
   wirelens analyze FILE [--format text|json|sarif] [--tshark PATH]
-  wirelens rules [--format text|json]
+  wirelens rules [--format text|json|markdown]
 
 Exit codes: 0 no findings, 1 findings, 2 error.`;
 
@@ -67,10 +68,14 @@ async function analyze(options: Options): Promise<number> {
 }
 
 function rules(options: Options): number {
-  const format = checkFormat(options.format, ['text', 'json']);
+  const format = checkFormat(options.format, ['text', 'json', 'markdown']);
   const infos = ruleInfos();
   if (format === 'json') {
     process.stdout.write(JSON.stringify({ rules: infos }, null, 2) + '\n');
+    return 0;
+  }
+  if (format === 'markdown') {
+    process.stdout.write(formatRulesMarkdown(infos));
     return 0;
   }
   for (const rule of infos) {

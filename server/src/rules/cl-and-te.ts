@@ -15,6 +15,9 @@ export const clAndTe: MessageRule = {
   rfc: { document: 'RFC 9112', section: '6.1', url: 'https://www.rfc-editor.org/rfc/rfc9112#section-6.1' },
   description:
     'The message declares both Content-Length and Transfer-Encoding. RFC 9112 forbids sending both; a recipient must ignore Content-Length, and an intermediary that picks the other framing reads a different message boundary (request smuggling, response splitting).',
+  example: {
+    request: 'POST /upload HTTP/1.1\r\nHost: example.com\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nX',
+  },
   verdicts: [
     {
       implementation: 'envoy',

@@ -18,6 +18,9 @@ export const duplicateTransferEncoding: MessageRule = {
     'The message carries more than one Transfer-Encoding field line (field names are case-insensitive, so lines that differ only in case are the same field). ' +
     'Recipients combine them into one list (RFC 9110 §5.3), so "Chunked" + "chunked" becomes "Chunked, chunked": chunked applied twice, which RFC 9112 §6.1 forbids. ' +
     'Strict proxies reject the message; lenient clients read it, so the bug hides until a proxy sits in the path.',
+  example: {
+    response: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+  },
   verdicts: [
     {
       implementation: 'envoy',
