@@ -84,7 +84,8 @@ export interface ExchangeSummary {
   readonly reason?: string;
 }
 
-export type StreamProtocol = 'http' | 'tcp' | 'empty';
+/** What a TCP conversation carries: HTTP/1.x (analysed), TLS or HTTP/2 (named, not parsed), other payload, or none. */
+export type StreamProtocol = 'http' | 'tls' | 'http2' | 'tcp' | 'empty';
 
 export interface ConversationSummary {
   /** tshark's `tcp.stream` index. */

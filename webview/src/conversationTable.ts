@@ -20,8 +20,15 @@ function exchangeText(exchange: ExchangeSummary): string {
   return `${request} → ${response}`;
 }
 
+const NOT_HTTP1: Record<Exclude<ConversationSummary['protocol'], 'http'>, string> = {
+  tls: '(TLS: encrypted)',
+  http2: '(HTTP/2)',
+  tcp: '(not HTTP)',
+  empty: '(no payload)',
+};
+
 function httpSummary(row: ConversationSummary): string {
-  if (row.protocol !== 'http') return row.protocol === 'empty' ? '(no payload)' : '(not HTTP/1.x)';
+  if (row.protocol !== 'http') return NOT_HTTP1[row.protocol];
   const [first, ...rest] = row.exchanges;
   return first ? exchangeText(first) + (rest.length ? ` (+${rest.length} more)` : '') : '';
 }

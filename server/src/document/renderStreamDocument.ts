@@ -16,6 +16,12 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** A TCP-mode document stops after this many payload bytes. */
 const MAX_TCP_BYTES = 1024 * 1024;
 
+const NOT_HTTP1_NOTE: Partial<Record<StreamAnalysis['http']['protocol'], string>> = {
+  tls: '(this stream is TLS: its HTTP is encrypted; showing the TCP payload)',
+  http2: '(this stream is HTTP/2, not HTTP/1.x: showing its TCP payload)',
+  empty: '(this stream carried no payload)',
+};
+
 export interface RenderedStream {
   readonly text: string;
   locate(direction: Direction, offset: number): Position;
@@ -98,7 +104,7 @@ export function renderStreamDocument(capture: string, mode: FollowMode, analysis
   builder.writeLine('');
   if (mode === 'http' && analysis.http.protocol === 'http') renderHttp(builder, analysis);
   else {
-    if (mode === 'http') builder.writeLine(`(this stream is not HTTP/1.x: showing its TCP payload)`);
+    if (mode === 'http') builder.writeLine(NOT_HTTP1_NOTE[analysis.http.protocol] ?? '(this stream is not HTTP/1.x: showing its TCP payload)');
     renderTcp(builder, connection);
   }
   return { text: builder.text(), locate: (direction, offset) => builder.locate(direction, offset) };

@@ -82,7 +82,23 @@ function pair(requests: readonly HttpRequest[], responses: readonly HttpResponse
   return exchanges;
 }
 
+/** The HTTP/2 connection preface (RFC 9113 §3.4): prior-knowledge h2c starts with it. */
+const H2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+
+/**
+ * Streams that are not HTTP/1.x at all are named instead of parsed, so they produce no bogus
+ * findings: TLS (a handshake record, RFC 8446 §5.1) and HTTP/2 with prior knowledge.
+ */
+export function recognizeNonHttp1(clientToServer: Uint8Array): StreamProtocol | undefined {
+  if (clientToServer.length >= 3 && clientToServer[0] === 0x16 && clientToServer[1] === 0x03 && clientToServer[2] <= 0x04) return 'tls';
+  const head = String.fromCharCode(...clientToServer.subarray(0, H2_PREFACE.length));
+  if (head.length > 0 && H2_PREFACE.startsWith(head) && head.length >= 'PRI * HTTP/2.0'.length) return 'http2';
+  return undefined;
+}
+
 export function parseHttpConversation(clientToServer: Uint8Array, serverToClient: Uint8Array): HttpConversation {
+  const other = recognizeNonHttp1(clientToServer);
+  if (other) return { protocol: other, requests: [], responses: [], exchanges: [], stops: [] };
   const stops: HttpConversation['stops'][number][] = [];
   const requests = parseRequests(clientToServer, stops);
   const responses = parseResponses(serverToClient, requests, stops);
