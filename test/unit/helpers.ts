@@ -5,6 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { StreamAnalysis } from '../../server/src/analysis/analyzeCapture';
+import { findRuleViolations } from '../../server/src/analysis/findRuleViolations';
+import { parseHttpConversation } from '../../server/src/http/httpConversation';
+import { ALL_RULES } from '../../server/src/rules';
+import { TcpReassembler } from '../../server/src/tcp/tcpReassembler';
+import { TcpFlag } from '../../server/src/tshark/tcpSegment';
 
 /** Bytes of a JS string, one byte per char (latin1): `\r\n` stays two bytes, `\xff` one. */
 export function bytes(text: string): Uint8Array {
@@ -91,4 +97,46 @@ export function tsharkFollowRaw(file: string, stream: number): FollowedStream {
 /** `a.b.c.d:port` or `[v6]:port` as tshark prints follow nodes. */
 export function endpointText(e: { address: string; port: number }): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+/**
+ * Asserts that [offset, offset + length) of `input` is exactly `expected` and spans whole lines:
+ * it starts at a line start and ends where a line terminator begins.
+ */
+export function assertCoversLines(input: Uint8Array, range: { offset: number; length: number }, expected: string): void {
+  if (text(input, range.offset, range.length) !== expected) {
+    throw new Error(`bytes ${range.offset}+${range.length} are ${JSON.stringify(text(input, range.offset, range.length))}, expected ${JSON.stringify(expected)}`);
+  }
+  if (range.offset > 0 && input[range.offset - 1] !== 0x0a) throw new Error(`offset ${range.offset} is not at a line start`);
+  const after = input[range.offset + range.length];
+  if (after !== 0x0d && after !== 0x0a) throw new Error(`range ${range.offset}+${range.length} does not end at a line end`);
+}
+
+/** The text an LSP-style range (zero-based lines, UTF-16 characters) selects in `doc`. */
+export function sliceRange(doc: string, range: { start: { line: number; character: number }; end: { line: number; character: number } }): string {
+  const lineStarts = [0];
+  for (let i = 0; i < doc.length; i++) if (doc[i] === '\n') lineStarts.push(i + 1);
+  const at = (p: { line: number; character: number }) => {
+    if (p.line >= lineStarts.length) throw new Error(`line ${p.line} is past the end of the document`);
+    return lineStarts[p.line] + p.character;
+  };
+  return doc.slice(at(range.start), at(range.end));
+}
+
+/** Characters no rendered text may contain raw: C0/C1 controls (but \n), DEL, bidi controls. */
+export const UNSAFE_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** A one-connection analysis from raw client and server bytes (one segment each way, after a handshake). */
+export function streamOf(request: string, response: string): StreamAnalysis {
+  const client = { address: '192.0.2.1', port: 50000 };
+  const server = { address: '192.0.2.2', port: 80 };
+  const base = { time: 1, stream: 7, window: 0, capturedLength: 0 };
+  const reassembler = new TcpReassembler();
+  reassembler.add({ ...base, frame: 1, src: client, dst: server, seq: 100, flags: TcpFlag.SYN, payload: new Uint8Array() });
+  reassembler.add({ ...base, frame: 2, src: server, dst: client, seq: 900, flags: TcpFlag.SYN | TcpFlag.ACK, payload: new Uint8Array() });
+  reassembler.add({ ...base, frame: 3, src: client, dst: server, seq: 101, flags: TcpFlag.ACK, payload: bytes(request) });
+  reassembler.add({ ...base, frame: 4, src: server, dst: client, seq: 901, flags: TcpFlag.ACK, payload: bytes(response) });
+  const [connection] = reassembler.finish();
+  const http = parseHttpConversation(connection.clientToServer.bytes, connection.serverToClient.bytes);
+  return { connection, http, findings: findRuleViolations(connection, http, ALL_RULES) };
 }

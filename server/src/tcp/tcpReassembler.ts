@@ -1,7 +1,8 @@
 /**
  * Rebuilds each direction of each TCP connection from captured segments: ordered by sequence
  * number (with 32-bit wrap-around), exact retransmissions dropped, overlaps resolved in favour
- * of the bytes seen first (and reported when they differ), gaps marked rather than invented.
+ * of the segment that starts earlier in sequence order, as tshark's follow does (and reported
+ * when the copies differ), gaps marked rather than invented.
  */
 import type { Direction, Endpoint } from '../../../protocol/model';
 import { TcpFlag, type TcpSegment } from '../tshark/tcpSegment';

@@ -34,12 +34,16 @@ interface ExpectedMessage {
   readonly headers: readonly ExpectedField[];
   readonly headerSectionEnd: number;
   readonly framing: BodyFraming;
+  /** The declared length, for content-length framing. */
+  readonly contentLength?: number;
   readonly bodyLength: number;
   /** Offset just past the message; also the `next` the parser returns. */
   readonly end: number;
   readonly complete: boolean;
   /** [size, offset of the size line, data offset] per chunk. */
   readonly chunks?: readonly (readonly [number, number, number])[];
+  /** Trailer fields as `rawName: value` with the offset of their line. */
+  readonly trailers?: readonly (readonly [string, number])[];
   readonly issues: readonly (readonly [ParseIssueCode, number, number])[];
 }
 
@@ -108,6 +112,7 @@ const CASES: readonly ParseCase[] = [
       ],
       headerSectionEnd: 49,
       framing: 'content-length',
+      contentLength: 0,
       bodyLength: 0,
       end: 49,
       complete: true,
@@ -151,6 +156,7 @@ const CASES: readonly ParseCase[] = [
       ],
       headerSectionEnd: 53,
       framing: 'content-length',
+      contentLength: 5,
       bodyLength: 5,
       end: 58,
       complete: true,
@@ -216,6 +222,7 @@ const CASES: readonly ParseCase[] = [
         [5, 85, 96],
         [0, 103, 106],
       ],
+      trailers: [['Expires: never', 106]],
       issues: [],
     },
   },
@@ -281,6 +288,7 @@ const CASES: readonly ParseCase[] = [
       headers: [{ rawName: 'Content-Length', name: 'content-length', value: '10', line: [17, 18, 'crlf'] }],
       headerSectionEnd: 39,
       framing: 'content-length',
+      contentLength: 10,
       bodyLength: 3,
       end: 42,
       complete: false,
@@ -494,12 +502,14 @@ function check(input: Uint8Array, message: HttpMessage, next: number, expected: 
   for (const field of message.headers) assert.ok(text(input, field.line.offset, field.line.length).startsWith(`${field.rawName}:`));
   assert.equal(message.headerSectionEnd, expected.headerSectionEnd, 'header section end');
   assert.equal(message.framing, expected.framing, 'framing');
+  assert.equal(message.contentLength, expected.contentLength, 'content length');
   assert.equal(message.bodyOffset, expected.headerSectionEnd, 'body offset');
   assert.equal(message.bodyLength, expected.bodyLength, 'body length');
   assert.equal(message.end, expected.end, 'end');
   assert.equal(next, expected.end, 'next');
   assert.equal(message.complete, expected.complete, 'complete');
   assert.deepEqual(message.chunks.map((c) => [c.size, c.sizeLine.offset, c.dataOffset]), expected.chunks ?? [], 'chunks');
+  assert.deepEqual(message.trailers.map((f) => [`${f.rawName}: ${f.value}`, f.line.offset]), expected.trailers ?? [], 'trailers');
   assert.deepEqual(message.issues.map((i) => [i.code, i.offset, i.length]), expected.issues, 'issues');
 }
 
@@ -732,6 +742,9 @@ function assertWellFormed(message: HttpMessage, length: number, from: number): v
     assert.ok(chunk.sizeLine.offset >= chunkFrom && chunk.dataOffset === chunk.sizeLine.next, `${where}: chunks out of order`);
     assert.ok(chunk.dataOffset <= message.end, `${where}: chunk past the end`);
     chunkFrom = chunk.dataOffset + chunk.size;
+  }
+  for (const field of message.trailers) {
+    assert.ok(field.line.offset >= chunkFrom && field.line.next <= message.end, `${where}: trailer outside the body`);
   }
   for (const issue of message.issues) {
     assert.ok(issue.offset >= message.offset && issue.length >= 0 && issue.offset + issue.length <= length, `${where}: issue outside the input`);
