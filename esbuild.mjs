@@ -43,7 +43,7 @@ const builds = [
 if (withTests) {
   builds.push({
     ...node,
-    entryPoints: [...testEntries('test/unit'), ...testEntries('test/cli'), ...testEntries('test/integration')],
+    entryPoints: ['unit', 'cli', 'integration', 'fuzz'].flatMap((dir) => testEntries(path.join('test', dir))),
     outdir: 'out/test',
     outbase: 'test',
     external: ['vscode', 'mocha', 'playwright-core', 'fast-check'],
