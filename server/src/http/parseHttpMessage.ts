@@ -33,13 +33,6 @@ export function latin1(bytes: Uint8Array, offset: number, length: number): strin
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/**
- * Start lines are matched leniently so that a malformed one is still parsed and reported by
- * the rules (invalid-request-line, invalid-status-line, unknown-http-version) on its bytes;
- * only bytes that do not resemble HTTP at all stop the parse.
- */
-const REQUEST_LINE = /^(\S+)[ \t]+(\S+)(?:[ \t]+(\S+))?[ \t]*$/;
-const STATUS_LINE = /^(HTTP\/\S*)[ \t]+(\d+)(?:[ \t](.*))?$/;
 
 /** Does this direction start like HTTP/1.x? Used to tell HTTP from other TCP payload on any port. */
 export function looksLikeHttp(bytes: Uint8Array, kind: 'request' | 'response'): boolean {
@@ -51,15 +44,62 @@ interface StartLineMatch {
   readonly fields: [string, string, string];
 }
 
-function matchStartLine(text: string, kind: 'request' | 'response'): StartLineMatch | undefined {
-  if (kind === 'response') {
-    const m = STATUS_LINE.exec(text);
-    return m ? { fields: [m[1], m[2], m[3] ?? ''] } : undefined;
+/** Runs of characters other than SP and HTAB, as [start, end) pairs. */
+function words(text: string): [number, number][] {
+  const runs: [number, number][] = [];
+  for (let i = 0; i < text.length; ) {
+    while (i < text.length && (text.charCodeAt(i) === SP || text.charCodeAt(i) === HTAB)) i++;
+    const start = i;
+    while (i < text.length && text.charCodeAt(i) !== SP && text.charCodeAt(i) !== HTAB) i++;
+    if (i > start) runs.push([start, i]);
   }
-  const m = REQUEST_LINE.exec(text);
-  // A request needs a token method and either an HTTP version or (HTTP/0.9) none at all.
-  if (!m || !TOKEN.test(m[1]) || (m[3] !== undefined && !m[3].startsWith('HTTP/'))) return undefined;
-  return { fields: [m[1], m[2], m[3] ?? ''] };
+  return runs;
+}
+
+/** `text` without trailing SP, HTAB and CR (a bare CR before the line end is reported by bare-cr). */
+function trimLineEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && [SP, HTAB, CR].includes(text.charCodeAt(end - 1))) end--;
+  return text.slice(0, end);
+}
+
+const HTTP_PREFIX = /^HTTP\//i;
+
+/**
+ * Start lines are matched leniently so that a malformed one is still parsed and reported by
+ * the rules (invalid-request-line, invalid-status-line, unknown-http-version) on its bytes;
+ * only bytes that do not resemble HTTP at all stop the parse. Scanned by hand, not by regex:
+ * packet bytes choose the runs of blanks a backtracking regex would stumble over.
+ *
+ * A request line is `method … HTTP/x` (any method bytes, any case of "HTTP", a target that may
+ * be missing or contain blanks), or, HTTP/0.9 style, a token method and one path-like target.
+ * A status line is `HTTP/x`, blanks, at least one digit, then anything.
+ */
+function matchStartLine(text: string, kind: 'request' | 'response'): StartLineMatch | undefined {
+  const line = trimLineEnd(text);
+  if (kind === 'response') {
+    if (!HTTP_PREFIX.test(line)) return undefined;
+    const [version] = words(line);
+    let at = version[1];
+    while (at < line.length && (line.charCodeAt(at) === SP || line.charCodeAt(at) === HTAB)) at++;
+    const digits = /^\d+/.exec(line.slice(at))?.[0];
+    if (at === version[1] || digits === undefined) return undefined;
+    at += digits.length;
+    // One blank separates the code from the reason; anything else stays in the reason.
+    if (at < line.length && (line.charCodeAt(at) === SP || line.charCodeAt(at) === HTAB)) at++;
+    return { fields: [line.slice(0, version[1]), digits, line.slice(at)] };
+  }
+  const runs = words(line);
+  if (runs.length < 2 || runs[0][0] !== 0) return undefined;
+  const method = line.slice(0, runs[0][1]);
+  const last = line.slice(...runs[runs.length - 1]);
+  if (HTTP_PREFIX.test(last)) {
+    const target = runs.length > 2 ? line.slice(runs[1][0], runs[runs.length - 2][1]) : '';
+    return { fields: [method, target, last] };
+  }
+  // HTTP/0.9: `GET /path`. Anything else with two words (an SSH banner) is not HTTP.
+  if (runs.length !== 2 || !TOKEN.test(method) || !/^(\/|\*$|[A-Za-z][A-Za-z0-9+.-]*:\/\/)/.test(last)) return undefined;
+  return { fields: [method, last, ''] };
 }
 
 /** What the response side needs to know about the request it answers. */
