@@ -25,6 +25,8 @@ export interface OverlapConflict {
   readonly offset: number;
   readonly length: number;
   readonly frame: number;
+  /** The retransmitted copy of [offset, offset + length): the bytes that were not kept. */
+  readonly data: Uint8Array;
 }
 
 export interface ReassembledDirection {
@@ -155,7 +157,7 @@ class DirectionBuilder {
     const length = Math.min(payload.length, back);
     for (let i = 0; i < length; i++) {
       if (emitted[i] !== payload[i]) {
-        conflicts.push({ offset: outputLength - back, length, frame });
+        conflicts.push({ offset: outputLength - back, length, frame, data: payload.slice(0, length) });
         return;
       }
     }

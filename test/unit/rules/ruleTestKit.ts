@@ -20,6 +20,13 @@ export interface SegmentSpec {
   readonly data?: string;
   readonly flags?: number;
   readonly window?: number;
+  /**
+   * Where in this direction's payload the segment starts (default: right after the bytes sent so
+   * far). Smaller re-sends bytes (a retransmission); larger leaves bytes out (a gap).
+   */
+  readonly at?: number;
+  /** Capture time in seconds (default: frame / 1000). */
+  readonly time?: number;
 }
 
 /**
@@ -29,6 +36,7 @@ export interface SegmentSpec {
 export function connectionOf(script: readonly SegmentSpec[], handshake = true): TcpConnection {
   const reassembler = new TcpReassembler();
   const seq = { client: 1000, server: 5000 };
+  const payloadStart = { client: handshake ? 1001 : 1000, server: handshake ? 5001 : 5000 };
   let frame = 0;
   const add = (spec: SegmentSpec) => {
     const payload = bytes(spec.data ?? '');
@@ -36,17 +44,18 @@ export function connectionOf(script: readonly SegmentSpec[], handshake = true): 
     const dst = spec.from === 'client' ? SERVER : CLIENT;
     const segment: TcpSegment = {
       frame: ++frame,
-      time: frame / 1000,
+      time: spec.time ?? frame / 1000,
       stream: 0,
       src,
       dst,
-      seq: seq[spec.from],
+      seq: spec.at === undefined ? seq[spec.from] : (payloadStart[spec.from] + spec.at) % 2 ** 32,
       flags: spec.flags ?? TcpFlag.ACK | (payload.length ? TcpFlag.PSH : 0),
       window: spec.window ?? 65535,
       payload,
       capturedLength: payload.length + 54,
     };
-    seq[spec.from] = (seq[spec.from] + payload.length + (spec.flags && spec.flags & (TcpFlag.SYN | TcpFlag.FIN) ? 1 : 0)) % 2 ** 32;
+    const next = (segment.seq + payload.length + (spec.flags && spec.flags & (TcpFlag.SYN | TcpFlag.FIN) ? 1 : 0)) % 2 ** 32;
+    if (spec.at === undefined || next > seq[spec.from]) seq[spec.from] = next;
     reassembler.add(segment);
   };
   if (handshake) {
