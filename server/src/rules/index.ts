@@ -1,13 +1,25 @@
 /** The catalogue: the only place rules are registered. */
 import type { RuleInfo } from '../../../protocol/model';
+import { bareCr } from './bare-cr';
+import { bareLf } from './bare-lf';
 import { clAndTe } from './cl-and-te';
+import { duplicateHost } from './duplicate-host';
 import { duplicateTransferEncoding } from './duplicate-transfer-encoding';
 import type { Rule } from './rule';
 import { connectionCloseReuse } from './connection-close-reuse';
+import { headerSectionTooLarge } from './header-section-too-large';
+import { invalidHeaderName } from './invalid-header-name';
+import { invalidHeaderValue } from './invalid-header-value';
+import { invalidRequestLine } from './invalid-request-line';
+import { invalidStatusLine } from './invalid-status-line';
+import { missingHost } from './missing-host';
+import { obsFold } from './obs-fold';
 import { responseWithoutRequest } from './response-without-request';
+import { spaceBeforeColon } from './space-before-colon';
 import { tcpOverlapConflict } from './tcp-overlap-conflict';
 import { tcpRstMidMessage } from './tcp-rst-mid-message';
 import { tcpZeroWindow } from './tcp-zero-window';
+import { unknownHttpVersion } from './unknown-http-version';
 
 export const ALL_RULES: readonly Rule[] = [
   duplicateTransferEncoding,
@@ -17,6 +29,18 @@ export const ALL_RULES: readonly Rule[] = [
   tcpRstMidMessage,
   tcpZeroWindow,
   tcpOverlapConflict,
+  spaceBeforeColon,
+  obsFold,
+  bareLf,
+  bareCr,
+  invalidHeaderName,
+  invalidHeaderValue,
+  invalidRequestLine,
+  invalidStatusLine,
+  unknownHttpVersion,
+  headerSectionTooLarge,
+  missingHost,
+  duplicateHost,
 ];
 
 /** The catalogue without its functions, as sent to the extension and written by the CLI. */
