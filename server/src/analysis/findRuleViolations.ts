@@ -23,7 +23,7 @@ function messagesWithExchanges(http: HttpConversation): { message: HttpMessage; 
 function locate(connection: TcpConnection, rule: Rule, direction: Direction, hit: RuleHit): Finding {
   return {
     ruleId: rule.id,
-    severity: rule.severity,
+    severity: hit.severity ?? rule.severity,
     message: hit.message,
     stream: connection.stream,
     direction,

@@ -226,7 +226,8 @@ function parseChunkedBody(bytes: Uint8Array, offset: number, issues: ParseIssue[
     const text = latin1(bytes, sizeLine.offset, sizeLine.length);
     const sizeToken = /^[0-9A-Fa-f]+/.exec(text)?.[0];
     const size = sizeToken === undefined ? NaN : Number.parseInt(sizeToken, 16);
-    if (sizeToken === undefined || !Number.isSafeInteger(size) || !/^[0-9A-Fa-f]+[ \t]*(;.*)?$/.test(text)) {
+    // Whatever follows `;` (even a bare CR) is a chunk extension: reported by rules, framing goes on.
+    if (sizeToken === undefined || !Number.isSafeInteger(size) || !/^[0-9A-Fa-f]+[ \t]*(;[^]*)?$/.test(text)) {
       issues.push({ code: ParseIssueCode.InvalidChunkSize, offset: sizeLine.offset, length: sizeLine.length });
       return { end: bytes.length, complete: false, chunks, trailers: [] };
     }

@@ -4,7 +4,7 @@
  * the whole connection (TCP resets, zero windows, reuse after close). Stream ids, frames and
  * severity overrides are added by the analysis, never by rules.
  */
-import type { Direction, Finding, RelatedBytes, RuleInfo } from '../../../protocol/model';
+import type { Direction, Finding, RelatedBytes, RuleInfo, Severity } from '../../../protocol/model';
 import type { HttpConversation, HttpExchange } from '../http/httpConversation';
 import type { HeaderField, HttpMessage, Line } from '../http/httpMessage';
 import type { TcpConnection } from '../tcp/tcpReassembler';
@@ -16,6 +16,11 @@ export interface RuleHit {
   readonly length: number;
   readonly message: string;
   readonly related?: readonly RelatedBytes[];
+  /**
+   * Only for rules whose cases differ in weight (a capture that simply stopped vs. a connection
+   * that was closed mid-message): overrides the rule's severity for this hit.
+   */
+  readonly severity?: Severity;
 }
 
 /** What a message rule sees: the message, the bytes it was parsed from, and its exchange. */
