@@ -19,11 +19,15 @@ import { spaceBeforeColon } from './space-before-colon';
 import { tcpOverlapConflict } from './tcp-overlap-conflict';
 import { tcpRstMidMessage } from './tcp-rst-mid-message';
 import { tcpZeroWindow } from './tcp-zero-window';
+import { teChunkedTwice } from './te-chunked-twice';
+import { teNotChunked } from './te-not-chunked';
 import { unknownHttpVersion } from './unknown-http-version';
 
 export const ALL_RULES: readonly Rule[] = [
   duplicateTransferEncoding,
   clAndTe,
+  teChunkedTwice,
+  teNotChunked,
   responseWithoutRequest,
   connectionCloseReuse,
   tcpRstMidMessage,
