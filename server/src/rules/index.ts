@@ -3,8 +3,11 @@ import type { RuleInfo } from '../../../protocol/model';
 import { bareCr } from './bare-cr';
 import { bareLf } from './bare-lf';
 import { clAndTe } from './cl-and-te';
+import { conflictingContentLength } from './conflicting-content-length';
+import { duplicateContentLength } from './duplicate-content-length';
 import { duplicateHost } from './duplicate-host';
 import { duplicateTransferEncoding } from './duplicate-transfer-encoding';
+import { invalidContentLength } from './invalid-content-length';
 import type { Rule } from './rule';
 import { connectionCloseReuse } from './connection-close-reuse';
 import { headerSectionTooLarge } from './header-section-too-large';
@@ -28,6 +31,9 @@ export const ALL_RULES: readonly Rule[] = [
   clAndTe,
   teChunkedTwice,
   teNotChunked,
+  conflictingContentLength,
+  duplicateContentLength,
+  invalidContentLength,
   responseWithoutRequest,
   connectionCloseReuse,
   tcpRstMidMessage,
