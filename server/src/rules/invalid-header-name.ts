@@ -34,7 +34,7 @@ export const invalidHeaderName: MessageRule = {
   description:
     'A field name contains a byte that is not a token character (RFC 9110 §5.1, §5.6.2): a control byte, a space inside the name, a separator such as "(", "@", "/", "\\"" or ",", a byte of 0x80 or more, or the name is empty (the line starts with a colon). ' +
     'Such a line is not a valid field: strict parsers reject the message, lenient ones keep, rename or drop the field, so hops disagree about which fields exist. ' +
-    'Underscores are token characters and are not reported, but Envoy (headers_with_underscores_action) and nginx (underscores_in_headers off) drop or reject names containing "_" by configuration.',
+    'Underscores are token characters and are not reported, but names containing "_" are treated specially by configuration: Envoy allows, drops or rejects them (headers_with_underscores_action), and nginx by default (underscores_in_headers off) marks them invalid, so ignore_invalid_headers drops them.',
   example: { request: 'GET / HTTP/1.1\r\nHost: example.com\r\nX-Forwarded(For): 10.0.0.1\r\n\r\n' },
   verdicts: [
     {

@@ -90,7 +90,7 @@ export const invalidRequestLine: MessageRule = {
       implementation: 'envoy',
       outcome: 'reject',
       summary:
-        'As a request: 400, http1.codec_error, response flag DPE. A method that is not a token (or, without allow_custom_methods, not one of Envoy\'s known methods) gives HPE_INVALID_METHOD; a missing target, control or non-ASCII bytes in it give HPE_INVALID_URL; whitespace inside the target makes the rest of the line an invalid version (HPE_INVALID_VERSION). ' +
+        'As a request: 400, http1.codec_error, response flag DPE. A method that is not a token (or, without allow_custom_methods, not one of Envoy\'s known methods) gives HPE_INVALID_METHOD; a missing target, DEL or bytes of 0x80 and above in it give HPE_INVALID_URL; whitespace inside the target, or a control byte (Balsa splits the line at any byte up to 0x20), makes the rest of the line an invalid version (HPE_INVALID_VERSION). ' +
         'Extra spaces or tabs between well-formed parts are accepted: Balsa splits the line on any whitespace (sanitize_firstline_spaces and sanitize_cr_tab_in_first_line are NONE).',
       source: 'cited',
       reference:

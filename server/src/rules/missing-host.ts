@@ -37,7 +37,7 @@ export const missingHost: MessageRule = {
     const { method, target } = message.requestLine;
     const fromTarget =
       method === 'CONNECT' || target.includes('://')
-        ? ' The target names a host, and Envoy takes :authority from it and accepts the request, but the RFC still requires Host.'
+        ? ' The target names a host: Envoy takes :authority from it (for absolute-form only when allow_absolute_url is on) and accepts the request, but the RFC still requires Host.'
         : ' Envoy answers 400 (missing_host_header).';
     return [
       {

@@ -22,7 +22,7 @@ const FIRING: readonly { name: string; exchange: Exchange; covers: string; says:
     name: 'an absolute-form target: Envoy takes the host from it',
     exchange: { request: 'GET http://example.com/ HTTP/1.1\r\n\r\n' },
     covers: 'GET http://example.com/ HTTP/1.1',
-    says: ['Envoy takes :authority from it and accepts the request'],
+    says: ['Envoy takes :authority from it', 'accepts the request'],
   },
   {
     name: 'CONNECT without Host',
