@@ -2,12 +2,15 @@
 import type { RuleInfo } from '../../../protocol/model';
 import { bareCr } from './bare-cr';
 import { bareLf } from './bare-lf';
+import { chunkExtensionAbuse } from './chunk-extension-abuse';
 import { clAndTe } from './cl-and-te';
 import { conflictingContentLength } from './conflicting-content-length';
 import { duplicateContentLength } from './duplicate-content-length';
 import { duplicateHost } from './duplicate-host';
 import { duplicateTransferEncoding } from './duplicate-transfer-encoding';
+import { invalidChunkSize } from './invalid-chunk-size';
 import { invalidContentLength } from './invalid-content-length';
+import { invalidTrailer } from './invalid-trailer';
 import type { Rule } from './rule';
 import { connectionCloseReuse } from './connection-close-reuse';
 import { headerSectionTooLarge } from './header-section-too-large';
@@ -34,6 +37,9 @@ export const ALL_RULES: readonly Rule[] = [
   conflictingContentLength,
   duplicateContentLength,
   invalidContentLength,
+  invalidChunkSize,
+  chunkExtensionAbuse,
+  invalidTrailer,
   responseWithoutRequest,
   connectionCloseReuse,
   tcpRstMidMessage,
