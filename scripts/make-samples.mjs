@@ -129,7 +129,11 @@ async function main() {
     console.log(`${scenario.file}: curl exit ${curl.exitCode}, body ${JSON.stringify(curl.stdout)}`);
   }
   origin.close();
-  fs.writeFileSync(path.join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  // Keep the entries other scripts wrote (they say so in their own generatedBy).
+  const manifestFile = path.join(outDir, 'manifest.json');
+  const previous = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')).samples ?? [] : [];
+  manifest.samples.push(...previous.filter((s) => s.generatedBy && s.generatedBy !== manifest.generatedBy));
+  fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
 }
 
 main().catch((error) => {

@@ -110,7 +110,10 @@ documents.onDidOpen(async ({ document }) => {
   if (!parseStreamUri(document.uri)) return;
   try {
     const { rendered, findings } = await renderStream(document.uri);
-    await connection.sendDiagnostics({ uri: document.uri, diagnostics: toDiagnostics(document.uri, rendered, findings) });
+    const capture = parseStreamUri(document.uri)!.capture;
+    const { streams } = await openCapture(capture);
+    const others = { capture, stream: (id: number) => streams.get(id) };
+    await connection.sendDiagnostics({ uri: document.uri, diagnostics: toDiagnostics(document.uri, rendered, findings, others) });
   } catch (error) {
     connection.console.error(`Could not diagnose ${document.uri}: ${error instanceof Error ? error.message : String(error)}`);
   }

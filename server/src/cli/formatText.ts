@@ -1,7 +1,7 @@
 /** Compiler-style text output: location, severity, message, rule; then the line with a marker. */
 import type { Finding } from '../../../protocol/model';
 import type { CaptureAnalysis } from '../analysis/analyzeCapture';
-import { directionOf } from '../tcp/tcpReassembler';
+import { directionOf, frameAt } from '../tcp/tcpReassembler';
 import { escapeBytes } from '../text/escapeBytes';
 
 /** The line of `bytes` holding [offset, offset + length), escaped, with a caret marker under the range. */
@@ -22,7 +22,23 @@ export function formatFinding(file: string, analysis: CaptureAnalysis, finding: 
   const head = `${file}:stream ${finding.stream}:${finding.direction}+${finding.offset} (frame ${finding.frame}): ${finding.severity}: ${finding.message} [${finding.ruleId}]`;
   if (!stream) return head;
   const [line, marker] = markedLine(directionOf(stream.connection, finding.direction).bytes, finding.offset, finding.length);
-  return `${head}\n    ${line}\n    ${marker}`;
+  return [`${head}\n    ${line}\n    ${marker}`, ...otherStreams(file, analysis, finding)].join('\n');
+}
+
+/** Related bytes in other streams (a proxy's 502 and the upstream exchange behind it), each with its line. */
+function otherStreams(file: string, analysis: CaptureAnalysis, finding: Finding): string[] {
+  return (finding.related ?? [])
+    .filter((related) => related.stream !== undefined && related.stream !== finding.stream)
+    .flatMap((related) => {
+      const direction = related.direction ?? finding.direction;
+      const other = analysis.streams.get(related.stream!);
+      const bytes = other ? directionOf(other.connection, direction) : undefined;
+      const where = `${file}:stream ${related.stream}:${direction}+${related.offset}${bytes ? ` (frame ${frameAt(bytes, related.offset)})` : ''}`;
+      const head = `  related: ${where}: ${related.message}`;
+      if (!bytes) return [head];
+      const [line, marker] = markedLine(bytes.bytes, related.offset, related.length);
+      return [`${head}\n      ${line}\n      ${marker}`];
+    });
 }
 
 export function formatText(file: string, analysis: CaptureAnalysis): string {

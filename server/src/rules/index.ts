@@ -2,15 +2,9 @@
 import type { RuleInfo } from '../../../protocol/model';
 import { bareCr } from './bare-cr';
 import { bareLf } from './bare-lf';
-import { chunkExtensionAbuse } from './chunk-extension-abuse';
 import { clAndTe } from './cl-and-te';
-import { conflictingContentLength } from './conflicting-content-length';
-import { duplicateContentLength } from './duplicate-content-length';
 import { duplicateHost } from './duplicate-host';
 import { duplicateTransferEncoding } from './duplicate-transfer-encoding';
-import { invalidChunkSize } from './invalid-chunk-size';
-import { invalidContentLength } from './invalid-content-length';
-import { invalidTrailer } from './invalid-trailer';
 import type { Rule } from './rule';
 import { connectionCloseReuse } from './connection-close-reuse';
 import { headerSectionTooLarge } from './header-section-too-large';
@@ -20,26 +14,17 @@ import { invalidRequestLine } from './invalid-request-line';
 import { invalidStatusLine } from './invalid-status-line';
 import { missingHost } from './missing-host';
 import { obsFold } from './obs-fold';
+import { proxyGeneratedError } from './proxy-generated-error';
 import { responseWithoutRequest } from './response-without-request';
 import { spaceBeforeColon } from './space-before-colon';
 import { tcpOverlapConflict } from './tcp-overlap-conflict';
 import { tcpRstMidMessage } from './tcp-rst-mid-message';
 import { tcpZeroWindow } from './tcp-zero-window';
-import { teChunkedTwice } from './te-chunked-twice';
-import { teNotChunked } from './te-not-chunked';
 import { unknownHttpVersion } from './unknown-http-version';
 
 export const ALL_RULES: readonly Rule[] = [
   duplicateTransferEncoding,
   clAndTe,
-  teChunkedTwice,
-  teNotChunked,
-  conflictingContentLength,
-  duplicateContentLength,
-  invalidContentLength,
-  invalidChunkSize,
-  chunkExtensionAbuse,
-  invalidTrailer,
   responseWithoutRequest,
   connectionCloseReuse,
   tcpRstMidMessage,
@@ -57,6 +42,7 @@ export const ALL_RULES: readonly Rule[] = [
   headerSectionTooLarge,
   missingHost,
   duplicateHost,
+  proxyGeneratedError,
 ];
 
 /** The catalogue without its functions, as sent to the extension and written by the CLI. */

@@ -40,6 +40,14 @@ export const tcpRstMidMessage: ConnectionRule = {
       reference:
         'envoyproxy/envoy source/common/http/codec_client.cc CodecClient::onEvent; source/common/router/router.cc Filter::onUpstreamReset; source/common/http/conn_manager_impl.cc ActiveStream::~ActiveStream',
     },
+    {
+      implementation: 'nginx',
+      outcome: 'reject',
+      summary:
+        'nginx 1.22.1 as a reverse proxy, upstream reset before the response headers: its own 502 page to the client; error log "recv() failed (104: Connection reset by peer) while reading response header from upstream".',
+      source: 'observed',
+      reference: 'scripts/make-proxy-sample.mjs with nginx 1.22.1 (samples/proxy-502-nginx.pcapng, samples/manifest.json)',
+    },
   ],
   check({ connection, http }) {
     if (http.protocol !== 'http') return [];
@@ -54,7 +62,7 @@ export const tcpRstMidMessage: ConnectionRule = {
     ];
     const proxy =
       reset.by === 'server'
-        ? 'A proxy in front of this server answers its client 503 UC ("reset reason: connection termination", Envoy) or 502 ("upstream prematurely closed connection", nginx; "SH" termination, HAProxy).'
+        ? 'A proxy in front of this server answers its client itself: Envoy 503 UC ("reset reason: connection termination"), nginx 502 ("recv() failed (104: Connection reset by peer) while reading response header from upstream").'
         : 'The client gave up: a proxy serving it logs a downstream disconnect (Envoy flag DC), and the server\'s work is wasted.';
 
     // Only what was still in flight when the reset came counts.

@@ -29,6 +29,11 @@ const EXPECTED: Record<string, readonly string[]> = {
   ],
   // Five requests, seven 83-byte responses: frame 16 carries the end of response 1 and two more
   // responses sent before request 2 (frame 18) existed.
+  // scripts/make-proxy-sample.mjs: HAProxy's 502 (stream 0) linked to the duplicate Transfer-Encoding
+  // of the upstream leg (stream 1); HAProxy's own RST after the complete upstream response is not reported.
+  'proxy-502.pcapng': ['proxy-generated-error 0 server-to-client 0+24 frame 12'],
+  // nginx's 502 (stream 0) linked to the origin's RST (frame 11) under the forwarded request (frame 9).
+  'proxy-502-nginx.pcapng': ['proxy-generated-error 0 server-to-client 0+24 frame 12', 'tcp-rst-mid-message 1 client-to-server 0+179 frame 9'],
   'zeek--http-desync-request-response-5.pcap': [
     'response-without-request 1 server-to-client 83+83 frame 16',
     'response-without-request 1 server-to-client 166+83 frame 16',
