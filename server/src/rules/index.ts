@@ -2,9 +2,19 @@
 import type { RuleInfo } from '../../../protocol/model';
 import { bareCr } from './bare-cr';
 import { bareLf } from './bare-lf';
+import { bodyOnBodilessResponse } from './body-on-bodiless-response';
+import { chunkExtensionAbuse } from './chunk-extension-abuse';
 import { clAndTe } from './cl-and-te';
+import { conflictingContentLength } from './conflicting-content-length';
+import { contentLengthMismatch } from './content-length-mismatch';
+import { duplicateContentLength } from './duplicate-content-length';
 import { duplicateHost } from './duplicate-host';
 import { duplicateTransferEncoding } from './duplicate-transfer-encoding';
+import { incompleteMessage } from './incomplete-message';
+import { invalidChunkSize } from './invalid-chunk-size';
+import { invalidContentLength } from './invalid-content-length';
+import { invalidTrailer } from './invalid-trailer';
+import { missingLastChunk } from './missing-last-chunk';
 import type { Rule } from './rule';
 import { connectionCloseReuse } from './connection-close-reuse';
 import { headerSectionTooLarge } from './header-section-too-large';
@@ -20,11 +30,25 @@ import { spaceBeforeColon } from './space-before-colon';
 import { tcpOverlapConflict } from './tcp-overlap-conflict';
 import { tcpRstMidMessage } from './tcp-rst-mid-message';
 import { tcpZeroWindow } from './tcp-zero-window';
+import { teChunkedTwice } from './te-chunked-twice';
+import { teNotChunked } from './te-not-chunked';
 import { unknownHttpVersion } from './unknown-http-version';
 
 export const ALL_RULES: readonly Rule[] = [
   duplicateTransferEncoding,
   clAndTe,
+  teChunkedTwice,
+  teNotChunked,
+  conflictingContentLength,
+  duplicateContentLength,
+  invalidContentLength,
+  contentLengthMismatch,
+  invalidChunkSize,
+  chunkExtensionAbuse,
+  missingLastChunk,
+  invalidTrailer,
+  incompleteMessage,
+  bodyOnBodilessResponse,
   responseWithoutRequest,
   connectionCloseReuse,
   tcpRstMidMessage,
