@@ -17,7 +17,8 @@ function bareCrs(lines: readonly MessageLine[], bytes: Uint8Array): { offset: nu
 /**
  * A CR that is not followed by LF in the start line or a field line. RFC 9112 §2.2: a recipient
  * must treat the element as invalid or replace the CR with SP; parsers that end a line at a bare
- * CR see other header fields than those that do not. Chunk-size lines are left to the chunk rules.
+ * CR see other header fields than those that do not. Chunk-size lines are left to the chunk rules,
+ * trailer lines to invalid-trailer.
  */
 export const bareCr: MessageRule = {
   scope: 'message',
@@ -42,12 +43,8 @@ export const bareCr: MessageRule = {
     },
   ],
   check({ message, bytes }) {
+    // Chunk-size lines are the chunk rules', CRs in trailer values invalid-trailer's.
     const lines = headerSectionLines(message, bytes).filter(({ line }) => line.length > 0);
-    // Trailer field lines are field lines too (the chunk-size lines between are not ours).
-    const lastChunk = message.chunks[message.chunks.length - 1];
-    if (lastChunk && lastChunk.size === 0) {
-      for (const field of message.trailers) lines.push({ line: field.line, role: 'trailer field line' }, ...field.continuations.map((line) => ({ line, role: 'obs-fold continuation line' as const })));
-    }
     const found = bareCrs(lines, bytes);
     if (found.length === 0) return [];
     const [first, ...others] = found;

@@ -51,7 +51,8 @@ export const invalidHeaderName: MessageRule = {
   check({ message }) {
     const hits: RuleHit[] = [];
     const sectionStart = message.startLine.next;
-    for (const field of [...message.headers, ...message.trailers]) {
+    // Trailer lines are invalid-trailer's (it reports names that are not tokens there).
+    for (const field of message.headers) {
       const name = nameOf(field);
       if (name === '') {
         hits.push({ ...lineRange(field.line), message: `Field line "${describeField(field)}" has an empty name: it starts with the colon. A field name must be a non-empty token (RFC 9110 §5.1).` });

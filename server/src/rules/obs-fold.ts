@@ -39,7 +39,8 @@ export const obsFold: MessageRule = {
     },
   ],
   check({ message, bytes }) {
-    return [...message.headers, ...message.trailers]
+    // Folded trailer lines are invalid-trailer's.
+    return message.headers
       .filter((field) => field.continuations.length > 0)
       .map((field) => {
         const folds = field.continuations;

@@ -32,8 +32,8 @@ export const spaceBeforeColon: MessageRule = {
     },
   ],
   check({ message }) {
-    const fields = [...message.headers, ...message.trailers];
-    return fields
+    // Trailer lines are invalid-trailer's (it reports their malformed names too).
+    return message.headers
       .filter((field) => /[ \t]$/.test(field.rawName) && field.name.trim() !== '')
       .map((field) => {
         const consequence =

@@ -27,9 +27,9 @@ const FIRING: readonly { name: string; exchange: Exchange; covers: readonly stri
     says: ['first field line starts with whitespace'],
   },
   {
-    name: 'in a response and in its trailer: one finding per field line, 502 UPE',
-    exchange: { response: 'HTTP/1.1 200 OK\r\nSet/Cookie: a=1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX[T]: 1\r\n\r\n' },
-    covers: ['Set/Cookie: a=1', 'X[T]: 1'],
+    name: 'in a response, one finding per field line, 502 UPE (the trailer is invalid-trailer\'s)',
+    exchange: { response: 'HTTP/1.1 200 OK\r\nSet/Cookie: a=1\r\nX@Y: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX[T]: 1\r\n\r\n' },
+    covers: ['Set/Cookie: a=1', 'X@Y: 2'],
     says: ['502 UPE'],
   },
 ];
