@@ -38,6 +38,13 @@ export const duplicateTransferEncoding: MessageRule = {
       source: 'observed',
       reference: 'scripts/make-samples.mjs with curl 7.88.1 (samples/manifest.json)',
     },
+    {
+      implementation: 'haproxy',
+      outcome: 'reject',
+      summary: 'HAProxy 2.6.12 as a reverse proxy rejects the response: the client gets HAProxy\'s own 502 ("The server returned an invalid or incomplete response."), log termination state PH.',
+      source: 'observed',
+      reference: 'scripts/make-proxy-sample.mjs with HAProxy 2.6.12 (samples/proxy-502.pcapng, samples/manifest.json)',
+    },
   ],
   check({ message }) {
     const fields = fieldsNamed(message, 'transfer-encoding');

@@ -112,12 +112,13 @@ describe('rule duplicate-transfer-encoding', () => {
     assert.doesNotMatch(hit.message, /[\x00-\x1f\x7f-\uffff]/);
   });
 
-  it('carries catalogue data: id, RFC 9112 §6.1, verdicts for Envoy and curl', () => {
+  it('carries catalogue data: id, RFC 9112 §6.1, verdicts for Envoy, curl and HAProxy', () => {
     assert.equal(rule.id, 'duplicate-transfer-encoding');
     assert.deepEqual([rule.rfc.document, rule.rfc.section], ['RFC 9112', '6.1']);
-    assert.deepEqual(rule.verdicts.map((v) => [v.implementation, v.outcome]), [
-      ['envoy', 'reject'],
-      ['curl', 'accept'],
+    assert.deepEqual(rule.verdicts.map((v) => [v.implementation, v.outcome, v.source]), [
+      ['envoy', 'reject', 'cited'],
+      ['curl', 'accept', 'observed'],
+      ['haproxy', 'reject', 'observed'],
     ]);
   });
 });
