@@ -24,7 +24,7 @@ export const bareLf: MessageRule = {
   description:
     'A line of the message framing (the start line, a field line, the empty line ending the header section, a chunk-size line, the line end after chunk data, or a trailer line) ends in LF without the CR that must precede it. ' +
     'RFC 9112 §2.2 lets a recipient accept a bare LF in the start line and field lines, and most do, so the message usually works; it typically comes from a hand-written server or test tool that writes "\\n". ' +
-    'The chunked framing (§7.1) has no such leniency and there implementations disagree: recent Envoy builds reject a chunk-size line ending in a bare LF while older ones accept it, and a disagreement about where a chunk ends is a request-smuggling shape.',
+    'The chunked framing (§7.1) has no such leniency and there implementations disagree: recent Envoy builds reject a chunk-size line ending in a bare LF while older ones accept it, and a disagreement about where a chunk ends is a request-smuggling shape, so that case is reported as an error.',
   example: { response: 'HTTP/1.1 200 OK\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok' },
   verdicts: [
     {
@@ -56,6 +56,8 @@ export const bareLf: MessageRule = {
         length: 1,
         message: `${count} ${bare.length === 1 ? 'ends' : 'end'} in a bare LF (0x0a without the CR before it); the first ends ${where(bytes, first)}.${chunkNote}`,
         related: others.slice(0, MAX_RELATED).map((entry) => ({ offset: lfAt(entry), length: 1, message: `Bare LF ending ${where(bytes, entry)}` })),
+        // Where recent Envoy rejects it and hops can disagree on chunk boundaries, it is an error.
+        ...(roles.has('chunk-size line') ? { severity: 'error' as const } : {}),
       },
     ];
   },

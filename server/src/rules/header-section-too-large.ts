@@ -17,6 +17,8 @@ interface Size {
 
 interface Limit {
   readonly applies: 'request' | 'response' | 'both';
+  /** Envoy's own limit: exceeding it is a rejection by the proxy this tool is about. */
+  readonly envoy?: true;
   readonly exceeded: (size: Size) => boolean;
   readonly text: (size: Size) => string;
 }
@@ -38,21 +40,25 @@ const LIMITS: readonly Limit[] = [
   { applies: 'request', exceeded: (s) => s.sectionBytes > 32 * KiB, text: () => 'nginx large_client_header_buffers in total (default 4 x 8 KiB)' },
   {
     applies: 'request',
+    envoy: true,
     exceeded: (s) => s.envoyBytes > 60 * KiB,
     text: (s) => `Envoy max_request_headers_kb (default 60 KiB; ${n(s.envoyBytes)} bytes of names, values and target): 431, http1.headers_too_large`,
   },
   {
     applies: 'response',
+    envoy: true,
     exceeded: (s) => s.envoyBytes > 80 * KiB,
     text: (s) => `Envoy's response header limit (80 KiB; ${n(s.envoyBytes)} bytes of names and values): 502 UPE`,
   },
   {
     applies: 'request',
+    envoy: true,
     exceeded: (s) => s.fieldLines > 100,
     text: () => 'Envoy max_request_headers_count (default 100): 431, http1.too_many_headers',
   },
   {
     applies: 'response',
+    envoy: true,
     exceeded: (s) => s.fieldLines > 100,
     text: () => "Envoy's cluster max_headers_count (default 100): 502 UPE",
   },
@@ -84,7 +90,7 @@ export const headerSectionTooLarge: MessageRule = {
   description:
     'The header section (start line and field lines) is bigger, or has more field lines, than the defaults of widely deployed implementations: nginx reads request headers into 8 KiB buffers (4 x 8 KiB, one line per buffer), Node.js stops at 16 KiB, Envoy at 60 KiB of request headers, 80 KiB of response headers and 100 fields, Go net/http at 1 MiB. ' +
     'HTTP sets no limit of its own (RFC 9110 §5.4), but a server that receives more header than it wishes to process must answer with a 4xx status (431, RFC 6585), and a proxy passes the failure on as a 502. ' +
-    'The rule fires at the smallest of these defaults and names every one exceeded; it is a warning because each limit is configurable and the message is otherwise valid. Typical causes: large cookies, tokens or tracing baggage.',
+    'The rule fires at the smallest of these defaults and names every one exceeded. It is a warning because each limit is configurable and the message is otherwise valid, and an error once Envoy\'s own defaults are exceeded (Envoy then rejects the message). Typical causes: large cookies, tokens or tracing baggage.',
   example: {
     request: `GET / HTTP/1.1\r\nHost: example.com\r\n${Array.from({ length: 100 }, (_, i) => `X-Feature-${String(i + 1).padStart(3, '0')}: on\r\n`).join('')}\r\n`,
   },
@@ -117,6 +123,7 @@ export const headerSectionTooLarge: MessageRule = {
           `The ${message.kind} header section is ${n(size.sectionBytes)} bytes in ${plural(size.fieldLines, 'field line')}, over the defaults of: ` +
           `${exceeded.map((limit) => limit.text(size)).join('; ')}.`,
         related: longLines.slice(0, 10).map(({ line, role }) => ({ offset: line.offset, length: line.length, message: `A ${role} of ${n(line.next - line.offset)} bytes` })),
+        ...(exceeded.some((limit) => limit.envoy) ? { severity: 'error' as const } : {}),
       },
     ];
   },

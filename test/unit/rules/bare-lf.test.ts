@@ -17,6 +17,8 @@ interface Firing {
   readonly exchange: Exchange;
   /** How many bare LFs the one finding accounts for (itself plus related). */
   readonly count: number;
+  /** A bare LF ending a chunk-size line makes the finding an error. */
+  readonly severity?: 'error';
   readonly says: readonly string[];
 }
 
@@ -46,6 +48,7 @@ const FIRING: readonly Firing[] = [
     name: 'a chunk-size line: Envoy with a 2025 quiche rejects it',
     exchange: { response: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nok\r\n0\r\n\r\n' },
     count: 1,
+    severity: 'error',
     says: ['the chunk-size line "2"', 'March 2025'],
   },
   {
@@ -87,7 +90,7 @@ describe('rule bare-lf', () => {
       assert.equal(coveredText(c.exchange, finding), '\n');
       for (const r of finding.related ?? []) assert.equal(r.length, 1);
       for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
-      assert.equal(finding.severity, 'warning');
+      assert.equal(finding.severity, c.severity ?? 'warning');
     });
   }
 

@@ -11,7 +11,7 @@ function fields(count: number): string {
   return Array.from({ length: count }, (_, i) => `X-F${String(i).padStart(3, '0')}: v\r\n`).join('');
 }
 
-const FIRING: readonly { name: string; exchange: Exchange; says: readonly string[]; absent?: readonly string[]; longLines?: number }[] = [
+const FIRING: readonly { name: string; exchange: Exchange; says: readonly string[]; absent?: readonly string[]; longLines?: number; severity?: 'error' }[] = [
   {
     name: 'one 9 KiB request line: over nginx\'s 8 KiB buffer only',
     exchange: { request: `GET /${'a'.repeat(9 * KiB)} HTTP/1.1\r\nHost: h\r\n\r\n` },
@@ -30,6 +30,7 @@ const FIRING: readonly { name: string; exchange: Exchange; says: readonly string
     name: '101 small fields in a request: Envoy\'s count limit (431)',
     exchange: { request: `GET / HTTP/1.1\r\n${fields(101)}\r\n` },
     says: ['in 101 field lines', 'Envoy max_request_headers_count (default 100): 431, http1.too_many_headers'],
+    severity: 'error',
     absent: ['nginx', 'Node.js'],
   },
   {
@@ -37,12 +38,14 @@ const FIRING: readonly { name: string; exchange: Exchange; says: readonly string
     exchange: { request: `GET / HTTP/1.1\r\n${Array.from({ length: 61 }, (_, i) => `X-${i}: ${'v'.repeat(KiB)}\r\n`).join('')}\r\n` },
     says: ['Envoy max_request_headers_kb (default 60 KiB', '431, http1.headers_too_large', 'Node.js', 'nginx large_client_header_buffers in total'],
     absent: ['too_many_headers'],
+    severity: 'error',
   },
   {
     name: '81 KiB of response fields: Envoy\'s 80 KiB response limit (502 UPE), no nginx request limits',
     exchange: { response: `HTTP/1.1 200 OK\r\n${Array.from({ length: 81 }, (_, i) => `X-${i}: ${'v'.repeat(KiB)}\r\n`).join('')}Content-Length: 0\r\n\r\n` },
     says: ["Envoy's response header limit (80 KiB", '502 UPE', 'Node.js'],
     absent: ['nginx', 'max_request'],
+    severity: 'error',
   },
 ];
 
@@ -64,7 +67,7 @@ describe('rule header-section-too-large', () => {
       const text = c.exchange.request ?? c.exchange.response ?? '';
       // The finding covers the start line through the last field line, without the final CRLF CRLF.
       assert.equal(coveredText(c.exchange, finding), text.slice(0, text.indexOf('\r\n\r\n')));
-      assert.equal(finding.severity, 'warning');
+      assert.equal(finding.severity, c.severity ?? 'warning');
       assert.equal(finding.related?.length ?? 0, c.longLines ?? 0);
       for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
       for (const words of c.absent ?? []) assert.ok(!finding.message.includes(words), `"${words}" should not be in: ${finding.message}`);
