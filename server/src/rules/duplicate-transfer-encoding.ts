@@ -1,5 +1,7 @@
 import { fieldRange, describeField, type MessageRule } from './rule';
 import { fieldsNamed } from '../http/httpMessage';
+import { transferCodings } from '../http/parseHttpMessage';
+import { escapeLatin1 } from '../text/escapeBytes';
 
 /**
  * Several Transfer-Encoding field lines (names compare case-insensitively, so
@@ -51,10 +53,17 @@ export const duplicateTransferEncoding: MessageRule = {
     if (fields.length < 2) return [];
     const [first, ...repeats] = fields;
     const all = fields.map(describeField).join('" and "');
+    const codings = transferCodings(message);
+    const combined = escapeLatin1(fields.map((field) => field.value).join(', '));
+    // Say what the combination breaks: chunked twice, or a list that is not just "chunked".
+    const chunkedTwice = codings.filter((coding) => coding === 'chunked').length > 1;
+    const consequence = chunkedTwice
+      ? `so this is one field, "${combined}", that applies chunked more than once. Envoy rejects it (502 UPE); curl accepts it.`
+      : `so this is one field, "${combined}", whose codings are not exactly "chunked". Envoy rejects it (502 UPE).`;
     return [
       {
         ...fieldRange(repeats[0]),
-        message: `Transfer-Encoding appears ${fields.length} times ("${all}"); names are case-insensitive, so this is one field whose combined value applies chunked more than once. Envoy rejects it (502 UPE); curl accepts it.`,
+        message: `Transfer-Encoding appears ${fields.length} times ("${all}"); names are case-insensitive, ${consequence}`,
         related: [first, ...repeats.slice(1)].map((field) => ({ ...fieldRange(field), message: `Also Transfer-Encoding: "${describeField(field)}"` })),
       },
     ];
