@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { findRuleViolations } from '../../server/src/analysis/findRuleViolations';
-import { parseHttpConversation } from '../../server/src/http/httpConversation';
+import { parseHttpConnection, parseHttpConversation } from '../../server/src/http/httpConversation';
 import type { HttpMessage } from '../../server/src/http/httpMessage';
 import { parseHttpMessage } from '../../server/src/http/parseHttpMessage';
 import { ALL_RULES } from '../../server/src/rules';
@@ -127,7 +127,7 @@ function assertRulesStayInside(client: string, server: string): void {
     ...(client ? [{ from: 'client' as const, data: client }] : []),
     ...(server ? [{ from: 'server' as const, data: server }] : []),
   ]);
-  const http = parseHttpConversation(connection.clientToServer.bytes, connection.serverToClient.bytes);
+  const http = parseHttpConnection(connection);
   for (const finding of findRuleViolations(connection, http, ALL_RULES)) {
     const length = finding.direction === 'client-to-server' ? connection.clientToServer.bytes.length : connection.serverToClient.bytes.length;
     assert.ok(finding.offset >= 0 && finding.length >= 0 && finding.offset + finding.length <= length, `${finding.ruleId} points outside the bytes: ${JSON.stringify(finding)}`);

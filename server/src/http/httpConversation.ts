@@ -4,7 +4,8 @@
  */
 import type { StreamProtocol } from '../../../protocol/model';
 import type { HttpMessage, HttpRequest, HttpResponse } from './httpMessage';
-import { parseHttpMessage } from './parseHttpMessage';
+import type { TcpConnection } from '../tcp/tcpReassembler';
+import { latin1, parseHttpMessage, type ParseOutcome } from './parseHttpMessage';
 
 export interface HttpExchange {
   readonly request?: HttpRequest;
@@ -21,43 +22,89 @@ export interface HttpConversation {
   readonly stops: readonly { readonly direction: 'client-to-server' | 'server-to-client'; readonly offset: number; readonly reason: string }[];
 }
 
-function parseRequests(bytes: Uint8Array, stops: HttpConversation['stops'][number][]): HttpRequest[] {
-  const requests: HttpRequest[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const outcome = parseHttpMessage(bytes, at, 'request');
-    if ('stop' in outcome) {
-      stops.push({ direction: 'client-to-server', offset: outcome.offset, reason: outcome.stop });
-      break;
+type Stop = HttpConversation['stops'][number];
+
+/**
+ * Where the next message starts after bytes lost from the capture, searched in [from, end).
+ * Messages need not start at a line start (a body need not end in a newline), so look for the
+ * start-line shape itself: a response's `HTTP/1.x NNN `, or a request line with a registered
+ * method (RFC 9110 §9, plus PATCH) and an HTTP/1.x version.
+ */
+const RESYNC: Record<'request' | 'response', RegExp> = {
+  response: /HTTP\/1\.[01] \d{3}[ \r\n]/g,
+  request: /(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) [^ \r\n]+ HTTP\/1\.[01]\r?\n/g,
+};
+
+/** How far past a gap to look for the next message before giving the direction up. */
+const RESYNC_WINDOW = 1024 * 1024;
+
+export function resyncPoint(bytes: Uint8Array, from: number, end: number, kind: 'request' | 'response'): number | undefined {
+  const pattern = new RegExp(RESYNC[kind].source, 'g');
+  const match = pattern.exec(latin1(bytes, from, Math.min(end, from + RESYNC_WINDOW) - from));
+  return match ? from + match.index : undefined;
+}
+
+/**
+ * Parses one direction as a sequence of messages. Gaps (bytes missing from the capture) split it
+ * into regions: a message never spans a gap (it ends incomplete there), and after a gap parsing
+ * resumes at the next line that starts like a message instead of reading garbage.
+ * `onMessage` returns false to stop (a protocol switch).
+ */
+function walkDirection(
+  bytes: Uint8Array,
+  gaps: readonly number[],
+  kind: 'request' | 'response',
+  parseAt: (view: Uint8Array, at: number) => ParseOutcome,
+  onMessage: (message: HttpMessage, next: number) => boolean,
+  stops: Stop[],
+): void {
+  const direction = kind === 'request' ? 'client-to-server' : 'server-to-client';
+  const ends = [...gaps.filter((g) => g > 0 && g < bytes.length), bytes.length];
+  let regionStart = 0;
+  for (const regionEnd of ends) {
+    // The view ends at the gap, so the parser sees the end of data there; offsets stay absolute.
+    const view = bytes.subarray(0, regionEnd);
+    let at = regionStart === 0 ? 0 : resyncPoint(bytes, regionStart, regionEnd, kind);
+    if (regionStart > 0) stops.push({ direction, offset: regionStart, reason: 'gap' });
+    while (at !== undefined && at < regionEnd) {
+      const outcome = parseAt(view, at);
+      if ('stop' in outcome) {
+        stops.push({ direction, offset: outcome.offset, reason: outcome.stop });
+        break;
+      }
+      if (!onMessage(outcome.message, outcome.next)) return;
+      at = outcome.next;
     }
-    requests.push(outcome.message as HttpRequest);
-    at = outcome.next;
+    regionStart = regionEnd;
   }
+}
+
+function parseRequests(bytes: Uint8Array, gaps: readonly number[], stops: Stop[]): HttpRequest[] {
+  const requests: HttpRequest[] = [];
+  walkDirection(bytes, gaps, 'request', (view, at) => parseHttpMessage(view, at, 'request'), (message) => {
+    requests.push(message as HttpRequest);
+    return true;
+  }, stops);
   return requests;
 }
 
-function parseResponses(bytes: Uint8Array, requests: readonly HttpRequest[], stops: HttpConversation['stops'][number][]): HttpResponse[] {
+function parseResponses(bytes: Uint8Array, gaps: readonly number[], requests: readonly HttpRequest[], stops: Stop[]): HttpResponse[] {
   const responses: HttpResponse[] = [];
   let answered = 0;
-  let at = 0;
-  while (at < bytes.length) {
-    const requestMethod = requests[answered]?.requestLine.method;
-    const outcome = parseHttpMessage(bytes, at, 'response', { requestMethod });
-    if ('stop' in outcome) {
-      stops.push({ direction: 'server-to-client', offset: outcome.offset, reason: outcome.stop });
-      break;
-    }
-    const response = outcome.message as HttpResponse;
+  const methodOf = () => requests[answered]?.requestLine.method;
+  walkDirection(bytes, gaps, 'response', (view, at) => parseHttpMessage(view, at, 'response', { requestMethod: methodOf() }), (message, next) => {
+    const response = message as HttpResponse;
+    const requestMethod = methodOf();
     responses.push(response);
-    at = outcome.next;
     const status = response.statusLine.status;
     if (status === 101 || (requestMethod === 'CONNECT' && status >= 200 && status < 300)) {
       // The connection now carries another protocol (RFC 9110 §7.8, §9.3.6).
-      if (at < bytes.length) stops.push({ direction: 'server-to-client', offset: at, reason: status === 101 ? 'switched-protocols' : 'tunnel' });
-      break;
+      if (next < bytes.length) stops.push({ direction: 'server-to-client', offset: next, reason: status === 101 ? 'switched-protocols' : 'tunnel' });
+      return false;
     }
     if (status >= 200) answered++;
-  }
+    return true;
+  }, stops);
   return responses;
 }
 
@@ -96,15 +143,31 @@ export function recognizeNonHttp1(clientToServer: Uint8Array): StreamProtocol | 
   return undefined;
 }
 
-export function parseHttpConversation(clientToServer: Uint8Array, serverToClient: Uint8Array): HttpConversation {
+/** Offsets in each direction's reassembled bytes where captured data is missing. */
+export interface DirectionGaps {
+  readonly clientToServer: readonly number[];
+  readonly serverToClient: readonly number[];
+}
+
+const NO_GAPS: DirectionGaps = { clientToServer: [], serverToClient: [] };
+
+export function parseHttpConversation(clientToServer: Uint8Array, serverToClient: Uint8Array, gaps: DirectionGaps = NO_GAPS): HttpConversation {
   const other = recognizeNonHttp1(clientToServer);
   if (other) return { protocol: other, requests: [], responses: [], exchanges: [], stops: [] };
-  const stops: HttpConversation['stops'][number][] = [];
-  const requests = parseRequests(clientToServer, stops);
-  const responses = parseResponses(serverToClient, requests, stops);
+  const stops: Stop[] = [];
+  const requests = parseRequests(clientToServer, gaps.clientToServer, stops);
+  const responses = parseResponses(serverToClient, gaps.serverToClient, requests, stops);
   const protocol: StreamProtocol =
     clientToServer.length + serverToClient.length === 0 ? 'empty' : requests.length + responses.length > 0 ? 'http' : 'tcp';
   return { protocol, requests, responses, exchanges: pair(requests, responses), stops };
+}
+
+/** Parses a reassembled connection, resynchronising after its gaps. */
+export function parseHttpConnection(connection: TcpConnection): HttpConversation {
+  return parseHttpConversation(connection.clientToServer.bytes, connection.serverToClient.bytes, {
+    clientToServer: connection.clientToServer.gaps.map((gap) => gap.offset),
+    serverToClient: connection.serverToClient.gaps.map((gap) => gap.offset),
+  });
 }
 
 export function messagesOf(conversation: HttpConversation): HttpMessage[] {

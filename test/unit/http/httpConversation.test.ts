@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { parseHttpConversation } from '../../../server/src/http/httpConversation';
+import { parseHttpConnection, parseHttpConversation } from '../../../server/src/http/httpConversation';
+import { connectionOf } from '../rules/ruleTestKit';
 import { bytes } from '../helpers';
 
 describe('parseHttpConversation: streams that are not HTTP/1.x', () => {
@@ -27,5 +28,37 @@ describe('parseHttpConversation: streams that are not HTTP/1.x', () => {
   it('calls other payload tcp and no payload empty', () => {
     assert.equal(parseHttpConversation(bytes('SSH-2.0-OpenSSH_9.2\r\n'), bytes('SSH-2.0-OpenSSH_9.2\r\n')).protocol, 'tcp');
     assert.equal(parseHttpConversation(new Uint8Array(0), new Uint8Array(0)).protocol, 'empty');
+  });
+});
+
+describe('parseHttpConnection: gaps in the capture', () => {
+  const requests = 'GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n';
+  const first = 'HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n' + 'A'.repeat(40);
+  const second = 'HTTP/1.1 204 No Content\r\n\r\n';
+
+  it('ends the message cut by a gap there and resumes at the next message start', () => {
+    // 100 bytes of response 1's body were never captured; the segment after the gap holds the
+    // rest of that body (which must not be read as HTTP) and then response 2.
+    const tail = 'A'.repeat(300 - 40 - 100 - 7) + 'xyz\r\nAB' + second;
+    const connection = connectionOf([
+      { from: 'client', data: requests },
+      { from: 'server', data: first },
+      { from: 'server', data: tail, at: first.length + 100 },
+    ]);
+    assert.deepEqual(connection.serverToClient.gaps, [{ offset: first.length, missing: 100 }]);
+    const http = parseHttpConnection(connection);
+    assert.equal(http.responses.length, 2);
+    assert.equal(http.responses[0].complete, false, 'response 1 lost bytes: it cannot be complete');
+    assert.equal(http.responses[0].end, first.length, 'and it ends at the gap');
+    assert.equal(http.responses[1].statusLine.status, 204);
+    assert.equal(http.responses[1].offset, first.length + tail.length - second.length);
+    assert.ok(http.stops.some((stop) => stop.reason === 'gap' && stop.offset === first.length));
+  });
+
+  it('without gaps parses exactly as parseHttpConversation does', () => {
+    const connection = connectionOf([{ from: 'client', data: requests }, { from: 'server', data: first.replace('300', '40') + second }]);
+    const http = parseHttpConnection(connection);
+    assert.deepEqual(http, parseHttpConversation(connection.clientToServer.bytes, connection.serverToClient.bytes));
+    assert.equal(http.exchanges.length, 2);
   });
 });

@@ -1,11 +1,11 @@
 /**
- * Runs rules the way the analysis does (parseHttpConversation → findRuleViolations) on raw
+ * Runs rules the way the analysis does (parseHttpConnection → findRuleViolations) on raw
  * bytes, so rule tests exercise the real path. Connection-scope rules get a TcpConnection built
  * by the real TcpReassembler from synthetic segments.
  */
 import type { Direction, Finding } from '../../../protocol/model';
 import { findRuleViolations } from '../../../server/src/analysis/findRuleViolations';
-import { parseHttpConversation } from '../../../server/src/http/httpConversation';
+import { parseHttpConnection } from '../../../server/src/http/httpConversation';
 import type { Rule } from '../../../server/src/rules/rule';
 import { TcpReassembler, type TcpConnection } from '../../../server/src/tcp/tcpReassembler';
 import { TcpFlag, type TcpSegment } from '../../../server/src/tshark/tcpSegment';
@@ -76,7 +76,7 @@ export function runRule(rule: Rule, exchange: { request?: string; response?: str
 }
 
 export function runRuleOn(rule: Rule, connection: TcpConnection): Finding[] {
-  const http = parseHttpConversation(connection.clientToServer.bytes, connection.serverToClient.bytes);
+  const http = parseHttpConnection(connection);
   return findRuleViolations(connection, http, [rule]);
 }
 
