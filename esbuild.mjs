@@ -29,6 +29,8 @@ const builds = [
   { ...node, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
   { ...node, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // Full-scan worker thread, started by dist/server.js and dist/cli.js (server/src/capture/scan.ts).
+  { ...node, entryPoints: ['server/src/capture/scanWorker.ts'], outfile: 'dist/scanWorker.js' },
   {
     bundle: true,
     platform: 'browser',

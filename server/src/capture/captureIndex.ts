@@ -1,0 +1,357 @@
+/**
+ * The index of a capture, built in one streaming pass when it opens: every TCP conversation
+ * (tshark's stream ids, endpoints, times, frame and byte counts) and, per TCP packet, where its
+ * record is in the file. Following a stream then reads only that stream's records; the full scan
+ * reads the file once more in big sequential reads, with the work split between threads.
+ *
+ * Packet columns live in SharedArrayBuffers so scan workers see them without a copy. About 21
+ * bytes per TCP packet (20 MiB for a million packets); conversations are small objects.
+ */
+import * as fs from 'node:fs/promises';
+import type { Endpoint, StreamProtocol } from '../../../protocol/model';
+import { NO_LINK_TYPE, type CaptureRecord } from './captureRecord';
+import { addressText, Decoded, decodeFrame, newDecodedTcp } from './linkLayer';
+import { formatInfoOf, readRecords, sniffCaptureFormat, type CaptureFormatInfo } from './recordReader';
+import { endpointKey, TcpStreamTable } from './tcpStreamTable';
+
+/** One TCP conversation as the index knows it (before any reassembly). */
+export interface IndexedConversation {
+  /** tshark's `tcp.stream`. */
+  readonly stream: number;
+  /** Side A sent the conversation's first packet (tshark's conversation table puts it left). */
+  readonly a: Endpoint;
+  readonly b: Endpoint;
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  /** True when a SYN said which side opened the connection; otherwise guessed (HTTP response, ports). */
+  readonly clientKnown: boolean;
+  readonly packets: number;
+  readonly framesAToB: number;
+  readonly framesBToA: number;
+  /** Bytes of whole frames as on the wire (`frame.len`), as tshark's `-z conv,tcp` counts them. */
+  readonly bytesAToB: number;
+  readonly bytesBToA: number;
+  /** TCP payload bytes, both directions, each sequence range counted once (retransmissions are not). */
+  readonly payloadBytes: number;
+  readonly firstFrame: number;
+  readonly lastFrame: number;
+  readonly firstTime: number;
+  readonly lastTime: number;
+  /** From the first payload bytes of each side; the full scan replaces it with the parser's answer. */
+  readonly protocol: StreamProtocol;
+}
+
+/** Per TCP packet, in file order. Index i of every column is the same packet. */
+export interface PacketColumns {
+  readonly count: number;
+  readonly recordOffset: Float64Array;
+  readonly recordLength: Uint32Array;
+  readonly frame: Uint32Array;
+  readonly stream: Int32Array;
+  /** 1 when the packet went from side A to side B. */
+  readonly fromA: Uint8Array;
+}
+
+export interface CaptureIndex {
+  readonly file: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly format: CaptureFormatInfo;
+  /** Every packet record of the file (tshark's last `frame.number`). */
+  readonly frames: number;
+  /** Time of frame 1: tshark's conversation table gives starts relative to it. */
+  readonly firstTime: number;
+  /** The file ends in the middle of a packet; what came before was indexed. */
+  readonly truncated: boolean;
+  readonly conversations: readonly IndexedConversation[];
+  readonly packets: PacketColumns;
+  /** Packets of stream s: streamPackets[streamStart[s] .. streamStart[s + 1]), in file order. */
+  readonly streamStart: Int32Array;
+  readonly streamPackets: Int32Array;
+  /** Milliseconds the pass took. */
+  readonly buildMs: number;
+}
+
+export type IndexOutcome = { readonly index: CaptureIndex } | { readonly unsupported: string };
+
+export interface IndexOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (packets: number, fraction: number) => void;
+}
+
+const SYN = 0x02;
+const ACK = 0x10;
+const TWO_32 = 0x1_0000_0000;
+
+const enum FirstBytes {
+  NONE = 0,
+  OTHER = 1,
+  HTTP_REQUEST = 2,
+  HTTP_RESPONSE = 3,
+  TLS = 4,
+  HTTP2 = 5,
+}
+
+function classifyFirstBytes(buf: Uint8Array, at: number, length: number): FirstBytes {
+  if (length >= 3 && buf[at] === 0x16 && buf[at + 1] === 0x03 && buf[at + 2] <= 0x04) return FirstBytes.TLS;
+  if (length >= 5 && buf[at] === 0x48 && buf[at + 1] === 0x54 && buf[at + 2] === 0x54 && buf[at + 3] === 0x50 && buf[at + 4] === 0x2f) return FirstBytes.HTTP_RESPONSE;
+  if (length >= 14 && String.fromCharCode(...buf.subarray(at, at + 14)) === 'PRI * HTTP/2.0') return FirstBytes.HTTP2;
+  // A request line starts with a method token (upper-case letters here) and a space.
+  let i = 0;
+  while (i < length && i < 16 && buf[at + i] >= 0x41 && buf[at + i] <= 0x5a) i++;
+  if (i > 0 && i < length && buf[at + i] === 0x20) return FirstBytes.HTTP_REQUEST;
+  return FirstBytes.OTHER;
+}
+
+/** Mutable while the pass runs; handed out as IndexedConversation. */
+class ConversationBuilder implements IndexedConversation {
+  packets = 0;
+  framesAToB = 0;
+  framesBToA = 0;
+  bytesAToB = 0;
+  bytesBToA = 0;
+  payloadBytes = 0;
+  lastFrame: number;
+  lastTime: number;
+  /** 0 unknown, 1 side A opened the connection, 2 side B did. */
+  private opener = 0;
+  private firstA = FirstBytes.NONE;
+  private firstB = FirstBytes.NONE;
+  /** Highest sequence number reached per side (relative counting of fresh payload). */
+  private highA = 0;
+  private highB = 0;
+
+  constructor(
+    readonly stream: number,
+    readonly a: Endpoint,
+    readonly b: Endpoint,
+    readonly firstFrame: number,
+    readonly firstTime: number,
+  ) {
+    this.lastFrame = firstFrame;
+    this.lastTime = firstTime;
+  }
+
+  add(fromA: boolean, record: CaptureRecord, flags: number, seq: number, buf: Uint8Array, payloadStart: number, payloadLength: number): void {
+    this.packets++;
+    this.lastFrame = record.frame;
+    if (record.time > this.lastTime) this.lastTime = record.time;
+    if (fromA) {
+      this.framesAToB++;
+      this.bytesAToB += record.originalLength;
+    } else {
+      this.framesBToA++;
+      this.bytesBToA += record.originalLength;
+    }
+    if (this.opener === 0 && flags & SYN) this.opener = (flags & ACK ? !fromA : fromA) ? 1 : 2;
+    if (payloadLength === 0) return;
+    const start = flags & SYN ? (seq + 1) % TWO_32 : seq;
+    const end = (start + payloadLength) % TWO_32;
+    const first = fromA ? this.firstA : this.firstB;
+    if (first === FirstBytes.NONE) {
+      this.payloadBytes += payloadLength;
+      if (fromA) {
+        this.firstA = classifyFirstBytes(buf, payloadStart, payloadLength);
+        this.highA = end;
+      } else {
+        this.firstB = classifyFirstBytes(buf, payloadStart, payloadLength);
+        this.highB = end;
+      }
+      return;
+    }
+    const high = fromA ? this.highA : this.highB;
+    const ahead = seqDistance(high, end);
+    if (ahead <= 0) return;
+    this.payloadBytes += Math.min(ahead, payloadLength);
+    if (fromA) this.highA = end;
+    else this.highB = end;
+  }
+
+  private clientIsA(): boolean {
+    if (this.opener !== 0) return this.opener === 1;
+    if (this.firstB === FirstBytes.HTTP_RESPONSE && this.firstA !== FirstBytes.HTTP_RESPONSE) return true;
+    if (this.firstA === FirstBytes.HTTP_RESPONSE && this.firstB !== FirstBytes.HTTP_RESPONSE) return false;
+    if (this.a.port !== this.b.port) return this.a.port > this.b.port;
+    return true;
+  }
+
+  get clientKnown(): boolean {
+    return this.opener !== 0;
+  }
+
+  get client(): Endpoint {
+    return this.clientIsA() ? this.a : this.b;
+  }
+
+  get server(): Endpoint {
+    return this.clientIsA() ? this.b : this.a;
+  }
+
+  get protocol(): StreamProtocol {
+    const fromClient = this.clientIsA() ? this.firstA : this.firstB;
+    const fromServer = this.clientIsA() ? this.firstB : this.firstA;
+    if (fromClient === FirstBytes.TLS) return 'tls';
+    if (fromClient === FirstBytes.HTTP2) return 'http2';
+    if (fromClient === FirstBytes.HTTP_REQUEST || fromServer === FirstBytes.HTTP_RESPONSE) return 'http';
+    if (fromClient === FirstBytes.NONE && fromServer === FirstBytes.NONE) return 'empty';
+    return 'tcp';
+  }
+
+  /** A plain, structured-clonable copy (for workers and JSON). */
+  toJSON(): IndexedConversation {
+    const { stream, a, b, client, server, clientKnown, packets, framesAToB, framesBToA, bytesAToB, bytesBToA, payloadBytes, firstFrame, lastFrame, firstTime, lastTime, protocol } = this;
+    return { stream, a, b, client, server, clientKnown, packets, framesAToB, framesBToA, bytesAToB, bytesBToA, payloadBytes, firstFrame, lastFrame, firstTime, lastTime, protocol };
+  }
+}
+
+function seqDistance(from: number, to: number): number {
+  const d = (to - from + TWO_32) % TWO_32;
+  return d >= TWO_32 / 2 ? d - TWO_32 : d;
+}
+
+/** Growable packet columns, SharedArrayBuffer-backed. */
+class ColumnBuilder {
+  count = 0;
+  private capacity: number;
+  recordOffset: Float64Array;
+  recordLength: Uint32Array;
+  frame: Uint32Array;
+  stream: Int32Array;
+  fromA: Uint8Array;
+
+  constructor(initial: number) {
+    this.capacity = Math.max(1024, initial);
+    this.recordOffset = new Float64Array(new SharedArrayBuffer(this.capacity * 8));
+    this.recordLength = new Uint32Array(new SharedArrayBuffer(this.capacity * 4));
+    this.frame = new Uint32Array(new SharedArrayBuffer(this.capacity * 4));
+    this.stream = new Int32Array(new SharedArrayBuffer(this.capacity * 4));
+    this.fromA = new Uint8Array(new SharedArrayBuffer(this.capacity));
+  }
+
+  push(recordOffset: number, recordLength: number, frame: number, stream: number, fromA: boolean): void {
+    if (this.count === this.capacity) this.resize(this.capacity * 2);
+    const i = this.count++;
+    this.recordOffset[i] = recordOffset;
+    this.recordLength[i] = recordLength;
+    this.frame[i] = frame;
+    this.stream[i] = stream;
+    this.fromA[i] = fromA ? 1 : 0;
+  }
+
+  private resize(capacity: number): void {
+    const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(old: T, make: (sab: SharedArrayBuffer) => T, bytes: number): T => {
+      const fresh = make(new SharedArrayBuffer(capacity * bytes));
+      fresh.set(old.subarray(0, this.count) as never);
+      return fresh;
+    };
+    this.recordOffset = grow(this.recordOffset, (s) => new Float64Array(s), 8);
+    this.recordLength = grow(this.recordLength, (s) => new Uint32Array(s), 4);
+    this.frame = grow(this.frame, (s) => new Uint32Array(s), 4);
+    this.stream = grow(this.stream, (s) => new Int32Array(s), 4);
+    this.fromA = grow(this.fromA, (s) => new Uint8Array(s), 1);
+    this.capacity = capacity;
+  }
+
+  /** Views of the used part. Spare capacity was never written, so it costs address space, not memory. */
+  finish(): PacketColumns {
+    if (this.capacity > this.count * 4 + 65536) this.resize(this.count);
+    return {
+      count: this.count,
+      recordOffset: this.recordOffset.subarray(0, this.count),
+      recordLength: this.recordLength.subarray(0, this.count),
+      frame: this.frame.subarray(0, this.count),
+      stream: this.stream.subarray(0, this.count),
+      fromA: this.fromA.subarray(0, this.count),
+    };
+  }
+}
+
+/** Groups packet indices by stream (counting sort): each stream's packets stay in file order. */
+function groupByStream(packets: PacketColumns, streams: number): { streamStart: Int32Array; streamPackets: Int32Array } {
+  const streamStart = new Int32Array(new SharedArrayBuffer((streams + 1) * 4));
+  for (let i = 0; i < packets.count; i++) streamStart[packets.stream[i] + 1]++;
+  for (let s = 0; s < streams; s++) streamStart[s + 1] += streamStart[s];
+  const cursor = Int32Array.from(streamStart.subarray(0, streams));
+  const streamPackets = new Int32Array(new SharedArrayBuffer(Math.max(1, packets.count) * 4)).subarray(0, packets.count);
+  for (let i = 0; i < packets.count; i++) streamPackets[cursor[packets.stream[i]]++] = i;
+  return { streamStart, streamPackets };
+}
+
+/**
+ * Builds the index of a pcap or pcapng file, or says why the direct reader cannot (another
+ * format, a link type or encapsulation it does not decode): then tshark reads the file instead.
+ */
+export async function buildCaptureIndex(file: string, options: IndexOptions = {}): Promise<IndexOutcome> {
+  const started = performance.now();
+  const stat = await fs.stat(file);
+  const parser = await sniffCaptureFormat(file);
+  if (!parser) return { unsupported: 'not a pcap or pcapng file' };
+  const table = new TcpStreamTable();
+  const conversations: ConversationBuilder[] = [];
+  const columns = new ColumnBuilder(Math.ceil(stat.size / 512));
+  const tcp = newDecodedTcp();
+  let unsupported: string | undefined;
+  let firstTime = 0;
+  const outcome = await readRecords(
+    file,
+    parser,
+    (record, buf) => {
+      if (record.frame === 1) firstTime = record.time;
+      if (record.linkType === NO_LINK_TYPE) return true;
+      const end = record.dataStart + record.capturedLength;
+      const decoded = decodeFrame(record.linkType, buf, record.dataStart, end, tcp);
+      if (decoded === Decoded.NOT_TCP) return true;
+      if (decoded === Decoded.UNSUPPORTED) {
+        unsupported = `frame ${record.frame}: ${tcp.reason}`;
+        return false;
+      }
+      const src = endpointKey(tcp.ipVersion, buf, tcp.srcAddress, tcp.srcPort);
+      const dst = endpointKey(tcp.ipVersion, buf, tcp.dstAddress, tcp.dstPort);
+      const srcIsLower = src <= dst;
+      const slot = table.assign(srcIsLower ? src + dst : dst + src, srcIsLower, tcp.flags, tcp.seq, tcp.ack);
+      if (table.isNew) {
+        conversations.push(
+          new ConversationBuilder(
+            slot.stream,
+            { address: addressText(tcp.ipVersion, buf, tcp.srcAddress), port: tcp.srcPort },
+            { address: addressText(tcp.ipVersion, buf, tcp.dstAddress), port: tcp.dstPort },
+            record.frame,
+            record.time,
+          ),
+        );
+      }
+      conversations[slot.stream].add(table.fromA, record, tcp.flags, tcp.seq, buf, tcp.payloadStart, tcp.payloadLength);
+      columns.push(record.recordOffset, record.recordLength, record.frame, slot.stream, table.fromA);
+      return true;
+    },
+    {
+      signal: options.signal,
+      onChunk: (offset) => options.onProgress?.(columns.count, Math.min(0.99, offset / Math.max(1, stat.size))),
+    },
+  );
+  if (unsupported) return { unsupported };
+  const packets = columns.finish();
+  const { streamStart, streamPackets } = groupByStream(packets, conversations.length);
+  options.onProgress?.(packets.count, 1);
+  return {
+    index: {
+      file,
+      size: stat.size,
+      mtimeMs: stat.mtimeMs,
+      format: formatInfoOf(parser),
+      frames: outcome.frames,
+      firstTime,
+      truncated: outcome.truncated,
+      conversations,
+      packets,
+      streamStart,
+      streamPackets,
+      buildMs: performance.now() - started,
+    },
+  };
+}
+
+/** The packet indices of one stream (a view, not a copy). */
+export function packetsOfStream(index: Pick<CaptureIndex, 'streamStart' | 'streamPackets'>, stream: number): Int32Array {
+  return index.streamPackets.subarray(index.streamStart[stream], index.streamStart[stream + 1]);
+}

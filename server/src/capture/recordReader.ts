@@ -1,0 +1,123 @@
+/**
+ * Opens a capture for direct reading and walks its records in one streaming pass over large
+ * chunks (no per-packet allocation, no per-packet await). Anything but pcap and pcapng is left to
+ * tshark: `sniffCaptureFormat` answers undefined for it.
+ */
+import * as fs from 'node:fs';
+import { CaptureFormatError, newCaptureRecord, Parsed, type CaptureRecord, type RecordParser } from './captureRecord';
+import { isPcap, PcapParser } from './pcapReader';
+import { isPcapng, PcapngParser, type PcapngSection } from './pcapngReader';
+
+export type CaptureParser = PcapParser | PcapngParser;
+
+/** What a reader needs to parse single records later, in this thread or another (structured-clonable). */
+export type CaptureFormatInfo =
+  | { readonly format: 'pcap'; readonly header: Uint8Array }
+  | { readonly format: 'pcapng'; readonly sections: readonly PcapngSection[] };
+
+export function formatInfoOf(parser: CaptureParser): CaptureFormatInfo {
+  return parser instanceof PcapParser ? { format: 'pcap', header: parser.header } : { format: 'pcapng', sections: parser.sections };
+}
+
+/** A parser for on-demand reads of a file whose format was learnt by a streaming pass. */
+export function parserFromInfo(info: CaptureFormatInfo): CaptureParser {
+  if (info.format === 'pcap') return new PcapParser(Buffer.from(info.header.buffer, info.header.byteOffset, info.header.byteLength));
+  const parser = new PcapngParser();
+  for (const section of info.sections) {
+    parser.sections.push({ ...section, interfaces: [...section.interfaces], headerBlocks: section.headerBlocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)) });
+  }
+  return parser;
+}
+
+/** The parser for a pcap or pcapng file, or undefined for every other format (tshark reads those). */
+export async function sniffCaptureFormat(file: string): Promise<CaptureParser | undefined> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const header = Buffer.alloc(24);
+    const { bytesRead } = await handle.read(header, 0, 24, 0);
+    const head = header.subarray(0, bytesRead);
+    if (isPcapng(head)) return new PcapngParser();
+    if (isPcap(head)) {
+      if (bytesRead < 24) throw new CaptureFormatError('the pcap file header is cut short');
+      return new PcapParser(head);
+    }
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface ReadRecordsOptions {
+  readonly signal?: AbortSignal;
+  /** Bytes per read; records longer than this still work (the buffer grows). */
+  readonly chunkSize?: number;
+  /** Called after each chunk with the file offset reached. */
+  readonly onChunk?: (offset: number) => void;
+}
+
+export interface ReadRecordsResult {
+  /** The file ended in the middle of a record (tshark: "cut short in the middle of a packet"). */
+  readonly truncated: boolean;
+  readonly frames: number;
+}
+
+export class CaptureAbortedError extends Error {
+  override readonly name = 'CaptureAbortedError';
+}
+
+/**
+ * Calls `visit` for every packet record in file order. The record object and the buffer are
+ * reused: copy what you keep. Returning false from `visit` stops the walk.
+ */
+export async function readRecords(
+  file: string,
+  parser: RecordParser,
+  visit: (record: CaptureRecord, buf: Buffer) => boolean | void,
+  options: ReadRecordsOptions = {},
+): Promise<ReadRecordsResult> {
+  const handle = await fs.promises.open(file, 'r');
+  const record = newCaptureRecord();
+  let buf = Buffer.allocUnsafe(options.chunkSize ?? 8 * 1024 * 1024);
+  let bufStart = parser.headerLength; // file offset of buf[0]
+  let filled = 0;
+  let frames = 0;
+  try {
+    for (;;) {
+      if (options.signal?.aborted) throw new CaptureAbortedError(`Reading ${file} was cancelled.`);
+      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, bufStart + filled);
+      filled += bytesRead;
+      const eof = bytesRead === 0;
+      let pos = 0;
+      let stop = false;
+      while (pos < filled) {
+        const outcome = parser.parse(buf, pos, filled, bufStart + pos, record, true);
+        if (outcome === Parsed.INCOMPLETE) break;
+        if (outcome === Parsed.PACKET) {
+          frames++;
+          if (visit(record, buf) === false) {
+            stop = true;
+            break;
+          }
+        }
+        pos += parser.length;
+      }
+      options.onChunk?.(bufStart + pos);
+      if (stop) return { truncated: false, frames };
+      if (eof) return { truncated: pos < filled, frames };
+      // Keep the incomplete tail, at the front of a buffer big enough for the record it starts.
+      const tail = filled - pos;
+      const needed = Math.max(parser.length, tail);
+      if (needed > buf.length / 2) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, needed * 2));
+        buf.copy(bigger, 0, pos, filled);
+        buf = bigger;
+      } else {
+        buf.copy(buf, 0, pos, filled);
+      }
+      bufStart += pos;
+      filled = tail;
+    }
+  } finally {
+    await handle.close();
+  }
+}

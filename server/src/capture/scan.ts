@@ -1,0 +1,192 @@
+/**
+ * The full HTTP scan of an indexed capture: every stream reassembled and run through the rules,
+ * without holding the capture in memory (streamScanner.ts: one stream at a time, read on demand).
+ * Large captures are shared between worker threads (one per core, up to four) that take blocks of
+ * streams from a common cursor; results reach the caller stream by stream, with progress. Then
+ * the capture-scope rules, which need every stream at once, run in one more worker over streams
+ * that read their bytes from the file when a rule touches them (lazyStreams.ts).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Finding } from '../../../protocol/model';
+import { findCaptureViolations } from '../analysis/findRuleViolations';
+import { ALL_RULES } from '../rules';
+import type { AnalysedStream, Rule } from '../rules/rule';
+import type { AnalysedConnection } from './analyzeStream';
+import type { CaptureIndex } from './captureIndex';
+import { CaptureFormatError } from './captureRecord';
+import { lazyAnalysedStreams } from './lazyStreams';
+import type { StreamPacketData } from './packetReader';
+import type { ScannedStream, ScanWorkerInput, ScanWorkerMessage } from './scanProtocol';
+import { toScannedStream } from './scannedStream';
+import { ScanAbortedError, scanStreams, StreamCursor } from './streamScanner';
+
+export interface ScanOptions {
+  readonly signal?: AbortSignal;
+  /** Packets read so far, and the fraction of the capture's TCP packets that is. */
+  readonly onProgress?: (packets: number, fraction: number) => void;
+  /** Each stream as soon as it has been analysed, in no particular order. */
+  readonly onStream?: (stream: ScannedStream) => void;
+  /** Worker threads; 0 scans in this thread. Default: one per core (up to 4) for captures of 32 MiB and more. */
+  readonly workers?: number;
+  /** Keep every stream's full analysis (small captures): following a stream then reads nothing. */
+  readonly keepAnalyses?: boolean;
+  /** Rules of an in-thread scan (tests); workers always run the catalogue, ALL_RULES. */
+  readonly rules?: readonly Rule[];
+  /** The worker bundle; found next to this bundle or in the repository's dist/ by default. */
+  readonly workerScript?: string;
+}
+
+export interface ScanResult {
+  /** Every stream's row and findings, in stream order. */
+  readonly streams: readonly ScannedStream[];
+  /** Findings of capture-scope rules (they relate streams), located on the wire. */
+  readonly captureFindings: readonly Finding[];
+  readonly analyses?: ReadonlyMap<number, AnalysedConnection>;
+  readonly workers: number;
+  /** Milliseconds of the whole scan, and of the capture-scope rules at its end. */
+  readonly ms: number;
+  readonly captureRulesMs: number;
+}
+
+const WORKER_THRESHOLD_BYTES = 32 * 1024 * 1024;
+/**
+ * Worker heaps: objects made for a stream die with it, so a small young generation suffices and
+ * keeps each worker's resident memory low (V8's default lets it grow to 3 × 16 MiB).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
+/** dist/scanWorker.js: beside the running bundle (dist/cli.js, dist/server.js) or in the repository's dist/. */
+export function findScanWorkerScript(): string | undefined {
+  const candidates = [path.join(__dirname, 'scanWorker.js')];
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    candidates.push(path.join(dir, 'dist', 'scanWorker.js'));
+    if (path.dirname(dir) === dir) break;
+  }
+  return candidates.find((candidate) => fs.existsSync(candidate));
+}
+
+function defaultWorkers(index: CaptureIndex): number {
+  if (index.size < WORKER_THRESHOLD_BYTES) return 0;
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return cores >= 2 ? Math.min(4, cores) : 0;
+}
+
+function streamData(index: CaptureIndex): StreamPacketData {
+  return {
+    file: index.file,
+    format: index.format,
+    packets: index.packets,
+    conversations: index.conversations.map(({ a, b }) => ({ a, b })),
+    streamStart: index.streamStart,
+    streamPackets: index.streamPackets,
+  };
+}
+
+export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}): Promise<ScanResult> {
+  const started = performance.now();
+  const rules = options.rules ?? ALL_RULES;
+  const captureRules = rules.filter((rule) => rule.scope === 'capture');
+  const workerScript = options.workerScript ?? findScanWorkerScript();
+  let workers = options.workers ?? defaultWorkers(index);
+  if (options.rules || options.keepAnalyses || !workerScript) workers = 0;
+  const results = new Array<ScannedStream | undefined>(index.conversations.length);
+  const accept = (scanned: ScannedStream) => {
+    results[scanned.summary.stream] = scanned;
+    options.onStream?.(scanned);
+  };
+  const total = Math.max(1, index.packets.count);
+  const onProgress = (packets: number) => options.onProgress?.(packets, packets / total);
+  const cursor = StreamCursor.create(index.conversations.length);
+  const analyses = options.keepAnalyses ? new Map<number, AnalysedConnection>() : undefined;
+
+  if (workers === 0) {
+    await scanStreams(
+      index,
+      cursor,
+      {
+        stream(result) {
+          analyses?.set(result.connection.stream, result);
+          accept(toScannedStream(result));
+        },
+        progress: onProgress,
+      },
+      { rules, signal: options.signal, yieldEvery: 20000 },
+    );
+  } else {
+    const data = streamData(index);
+    const done = new Array<number>(workers).fill(0);
+    // One worker failing stops the others.
+    const stop = new AbortController();
+    const forward = () => stop.abort();
+    options.signal?.addEventListener('abort', forward);
+    try {
+      await Promise.all(
+        Array.from({ length: workers }, (_, w) =>
+          runWorker(workerScript!, { ...data, job: 'scan', cursor: cursor.shared }, stop.signal, (message) => {
+            if (message.type === 'streams') for (const scanned of message.streams) accept(scanned);
+            else if (message.type === 'progress') {
+              done[w] = message.packets;
+              onProgress(done.reduce((sum, n) => sum + n, 0));
+            }
+          }).catch((error: unknown) => {
+            stop.abort();
+            throw error;
+          }),
+        ),
+      );
+    } finally {
+      options.signal?.removeEventListener('abort', forward);
+    }
+    if (options.signal?.aborted) throw new ScanAbortedError('scan cancelled');
+  }
+
+  const streams = results.filter((s): s is ScannedStream => s !== undefined);
+  const rulesStarted = performance.now();
+  let captureFindings: readonly Finding[] = [];
+  if (captureRules.length > 0) {
+    if (analyses) {
+      const inputs: AnalysedStream[] = streams.map((scanned) => ({ ...analyses.get(scanned.summary.stream)!, findings: scanned.findings }));
+      captureFindings = findCaptureViolations(inputs, captureRules);
+    } else if (workers > 0) {
+      await runWorker(workerScript!, { ...streamData(index), job: 'capture-rules', streams }, options.signal, (message) => {
+        if (message.type === 'capture-findings') captureFindings = message.findings;
+      });
+    } else {
+      captureFindings = findCaptureViolations(lazyAnalysedStreams(index, streams), captureRules);
+    }
+  }
+  const finished = performance.now();
+  return { streams, captureFindings, analyses, workers, ms: finished - started, captureRulesMs: finished - rulesStarted };
+}
+
+/** Runs one worker job to its end; rejects on its error, its crash, or the signal. */
+function runWorker(script: string, input: ScanWorkerInput, signal: AbortSignal | undefined, onMessage: (message: ScanWorkerMessage) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(new ScanAbortedError('scan cancelled'));
+    const worker = new Worker(script, { workerData: input, resourceLimits: WORKER_LIMITS });
+    let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbort = () => finish(new ScanAbortedError('scan cancelled'));
+    signal?.addEventListener('abort', onAbort);
+    worker.on('message', (message: ScanWorkerMessage) => {
+      if (settled) return;
+      if (message.type === 'done') return finish();
+      if (message.type === 'error') {
+        return finish(message.name === 'CaptureFormatError' ? new CaptureFormatError(message.message) : new Error(`scan worker failed: ${message.message}`));
+      }
+      onMessage(message);
+    });
+    worker.on('error', (error) => finish(new Error(`scan worker failed: ${error.message}`)));
+    worker.on('exit', (code) => finish(new Error(`scan worker exited with code ${code} before finishing`)));
+  });
+}
