@@ -8,12 +8,15 @@ import { TsharkError } from '../tshark/tsharkError';
 import { formatRulesMarkdown } from './formatRulesMarkdown';
 import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
+import { conversationsCommand, followCommand } from './streamCommands';
 
 declare const WIRELENS_VERSION: string;
 
 const USAGE = `Usage:
   wirelens analyze FILE [--format text|json|sarif] [--tshark PATH]
   wirelens rules [--format text|json|markdown]
+  wirelens conversations FILE [--format text|json] [--tshark PATH]
+  wirelens follow FILE STREAM [--format text|raw|json] [--tshark PATH]
 
 Exit codes: 0 no findings, 1 findings, 2 error.`;
 
@@ -94,6 +97,10 @@ export async function main(argv: string[]): Promise<number> {
         return await analyze(options);
       case 'rules':
         return rules(options);
+      case 'conversations':
+        return await conversationsCommand(options, (message) => new UsageError(message));
+      case 'follow':
+        return await followCommand(options, (message) => new UsageError(message));
       case undefined:
       case '--help':
       case '-h':
