@@ -5,7 +5,16 @@
  * Standard LSP (diagnostics, hover) needs no entry here.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { CaptureSummary, ConversationSummary, Finding, RuleInfo } from './model';
+import type {
+  CaptureInterface,
+  CaptureLimits,
+  CaptureSummary,
+  ConversationSummary,
+  Finding,
+  LiveCaptureSource,
+  LiveCaptureStatus,
+  RuleInfo,
+} from './model';
 
 export interface CaptureParams {
   /** Absolute file-system path of the capture. */
@@ -66,3 +75,58 @@ export namespace LoadProgressNotification {
   export const method = 'wirelens/loadProgress' as const;
   export const type = new NotificationType<LoadProgressParams>(method);
 }
+
+//#region live capture
+/** Interfaces dumpcap can open (loopback included). */
+export namespace CaptureInterfacesRequest {
+  export const method = 'wirelens/captureInterfaces' as const;
+  export const type = new RequestType<void, readonly CaptureInterface[], void>(method);
+}
+
+export interface CheckCaptureFilterParams {
+  readonly interface: string;
+  /** BPF syntax; empty means no filter. */
+  readonly filter: string;
+}
+export interface CheckCaptureFilterResult {
+  /** One sentence when the filter (or the interface) cannot be used; absent when it can. */
+  readonly error?: string;
+}
+
+/** Compiles a capture filter for an interface (`dumpcap -d`) without capturing. */
+export namespace CheckCaptureFilterRequest {
+  export const method = 'wirelens/checkCaptureFilter' as const;
+  export const type = new RequestType<CheckCaptureFilterParams, CheckCaptureFilterResult, void>(method);
+}
+
+export interface StartLiveCaptureParams {
+  readonly source: LiveCaptureSource;
+  readonly limits?: CaptureLimits;
+}
+
+/**
+ * Starts capturing; answers once packets can flow (the source wrote its file header), or fails
+ * with one sentence (permissions, no such interface, bad filter, command not found).
+ */
+export namespace StartLiveCaptureRequest {
+  export const method = 'wirelens/startLiveCapture' as const;
+  export const type = new RequestType<StartLiveCaptureParams, LiveCaptureStatus, void>(method);
+}
+
+export interface StopLiveCaptureParams extends CaptureParams {
+  /** Also delete the temporary file (its editor was closed without saving). */
+  readonly discard?: boolean;
+}
+
+/** Stops a live capture; answers when every process has ended and the pcapng file is complete. */
+export namespace StopLiveCaptureRequest {
+  export const method = 'wirelens/stopLiveCapture' as const;
+  export const type = new RequestType<StopLiveCaptureParams, LiveCaptureStatus, void>(method);
+}
+
+/** Sent on every analysis update of a live capture (a few per second at most), and when it ends. */
+export namespace LiveCaptureNotification {
+  export const method = 'wirelens/liveCapture' as const;
+  export const type = new NotificationType<LiveCaptureStatus>(method);
+}
+//#endregion

@@ -115,3 +115,72 @@ export interface CaptureSummary {
 }
 
 export type FollowMode = 'tcp' | 'http';
+
+//#region live capture
+/** A network interface dumpcap can capture on (`dumpcap -D -M`). */
+export interface CaptureInterface {
+  readonly name: string;
+  /** The friendly name ("Loopback"), when the system has one. */
+  readonly description?: string;
+  readonly addresses: readonly string[];
+  readonly loopback: boolean;
+}
+
+/**
+ * Where live packets come from: a local interface (dumpcap), or a command whose stdout is a
+ * pcap/pcapng stream (`ssh HOST tcpdump -U -w -`), run as an argv array, never through a shell.
+ */
+export type LiveCaptureSource =
+  | { readonly kind: 'interface'; readonly interface: string; readonly filter?: string }
+  | { readonly kind: 'command'; readonly name: string; readonly argv: readonly string[] };
+
+/** Optional stop conditions; the first one reached ends the capture. */
+export interface CaptureLimits {
+  readonly durationSeconds?: number;
+  readonly packets?: number;
+  /** Capture data written, in bytes (dumpcap's `filesize`, rounded up to kB). */
+  readonly bytes?: number;
+}
+
+export type LiveCaptureState = 'capturing' | 'stopping' | 'stopped' | 'failed';
+
+/** What the capture engine counted (dumpcap's closing line), when it says. */
+export interface CaptureStatistics {
+  readonly received: number;
+  readonly dropped: number;
+}
+
+/** A finding as it appeared during a live capture, with what it takes to measure its latency. */
+export interface LiveFinding {
+  readonly finding: Finding;
+  /** Capture time (seconds since the epoch) of the packet that completed the message it is in. */
+  readonly packetTime: number;
+  /** Server clock (ms since the epoch) when the analysis produced it. */
+  readonly foundAt: number;
+}
+
+/** The state of one live capture, sent on start, on every analysis update and when it ends. */
+export interface LiveCaptureStatus {
+  /** The capture file (temporary until saved); it names the capture in every request. */
+  readonly capture: string;
+  /** What is captured, for titles: `lo (tcp port 80)`, or the source's name. */
+  readonly label: string;
+  readonly state: LiveCaptureState;
+  /** Server clock (ms since the epoch). */
+  readonly startedAt: number;
+  readonly elapsedSeconds: number;
+  /** Capture data received from the source so far. */
+  readonly bytes: number;
+  /** TCP packets analysed so far. */
+  readonly packets: number;
+  readonly conversations: number;
+  readonly findings: number;
+  /** Findings that appeared since the previous status. */
+  readonly newFindings: readonly LiveFinding[];
+  /** Conversation rows that changed since the previous status (new ones included). */
+  readonly changed: readonly ConversationSummary[];
+  readonly statistics?: CaptureStatistics;
+  /** Why the capture ended or failed, as one sentence. */
+  readonly message?: string;
+}
+//#endregion

@@ -3,7 +3,7 @@
  * Discriminated unions on `type`, one per direction, shared by both builds (hexeditor style).
  * The webview displays what it is sent; it asks for conversation rows by page.
  */
-import type { CaptureSummary, FollowMode } from './model';
+import type { CaptureSummary, FollowMode, LiveCaptureStatus } from './model';
 import type { ConversationsResult } from './lspProtocol';
 
 //#region to webview
@@ -29,7 +29,12 @@ export interface ErrorMessage {
   readonly type: 'error';
   readonly message: string;
 }
-export type ToWebviewMessage = LoadingMessage | ProgressMessage | LoadedMessage | ConversationsMessage | ErrorMessage;
+/** A live capture's state: the banner, the counts, the rows that changed, the new findings. */
+export interface LiveMessage {
+  readonly type: 'live';
+  readonly status: LiveCaptureStatus;
+}
+export type ToWebviewMessage = LoadingMessage | ProgressMessage | LoadedMessage | ConversationsMessage | ErrorMessage | LiveMessage;
 //#endregion
 
 //#region from webview
@@ -52,7 +57,21 @@ export interface FollowMessage {
 export interface CancelLoadMessage {
   readonly type: 'cancelLoad';
 }
-export type FromWebviewMessage = ReadyMessage | RequestConversationsMessage | FollowMessage | CancelLoadMessage;
+/** The banner's Stop button: same as the editor toolbar's Stop Live Capture. */
+export interface StopCaptureMessage {
+  readonly type: 'stopCapture';
+}
+/** The banner's Save As… button, once the capture has stopped. */
+export interface SaveCaptureAsMessage {
+  readonly type: 'saveCaptureAs';
+}
+export type FromWebviewMessage =
+  | ReadyMessage
+  | RequestConversationsMessage
+  | FollowMessage
+  | CancelLoadMessage
+  | StopCaptureMessage
+  | SaveCaptureAsMessage;
 //#endregion
 
 /**

@@ -1,20 +1,29 @@
 /**
- * The capture editor: a read-only custom editor whose webview shows the server's view of a
- * capture. This class only relays: webview messages become server requests, server answers
- * become webview messages (protocol/webviewProtocol.ts).
+ * The capture editor: a custom editor whose webview shows the server's view of a capture. This
+ * class only relays: webview messages become server requests, server answers become webview
+ * messages (protocol/webviewProtocol.ts). Captures are never edited; the provider is the
+ * editable kind only so that Save As works (a live capture is a temporary file until saved).
  */
 import * as vscode from 'vscode';
 import { ConversationsRequest, OpenCaptureRequest } from '../../protocol/lspProtocol';
-import type { CaptureSummary } from '../../protocol/model';
+import type { CaptureSummary, LiveCaptureStatus } from '../../protocol/model';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../protocol/webviewProtocol';
 import type { WirelensClient } from './client';
 import { CAPTURE_VIEW_TYPE, Commands } from './constants';
+import type { LiveCaptureController } from './liveCapture';
 import { CaptureStatusBar } from './statusBar';
 import { buildWebviewHtml, webviewRoot } from './webviewHtml';
 
 class CaptureDocument implements vscode.CustomDocument {
-  constructor(readonly uri: vscode.Uri) {}
-  dispose(): void {}
+  constructor(
+    readonly uri: vscode.Uri,
+    private readonly live: LiveCaptureController,
+  ) {}
+
+  /** Its last editor closed: a live capture stops and its unsaved temporary file goes. */
+  dispose(): void {
+    void this.live.release(this.uri.fsPath);
+  }
 }
 
 /** One open editor: its panel, its load, its cancellation. */
@@ -28,15 +37,29 @@ class CaptureEditorSession implements vscode.Disposable {
     private readonly panel: vscode.WebviewPanel,
     private readonly client: WirelensClient,
     private readonly statusBar: CaptureStatusBar,
+    private readonly live: LiveCaptureController,
   ) {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((message: FromWebviewMessage) => this.onMessage(message)),
       client.onLoadProgress((progress) => {
         if (progress.capture === capture) this.post({ type: 'progress', packets: progress.packets, fraction: progress.fraction });
       }),
+      client.onLiveCapture((status) => this.onLiveStatus(status)),
       panel.onDidChangeViewState(() => this.showStatus()),
       panel.onDidDispose(() => this.dispose()),
     );
+    if (panel.active) live.setActiveCapture(capture);
+  }
+
+  /** Live updates go to the page as they come; when the capture ends, the saved file is loaded as any capture. */
+  private onLiveStatus(status: LiveCaptureStatus): void {
+    if (status.capture !== this.capture) return;
+    this.post({ type: 'live', status });
+    if (this.summary && status.state === 'capturing') {
+      this.summary = { ...this.summary, packets: status.packets, conversations: status.conversations, findings: status.findings, sizeBytes: status.bytes };
+      this.showStatus();
+    }
+    if (status.state === 'stopped' || status.state === 'failed') void this.startLoad();
   }
 
   private post(message: ToWebviewMessage): void {
@@ -46,6 +69,7 @@ class CaptureEditorSession implements vscode.Disposable {
   private showStatus(): void {
     if (this.panel.active && this.summary) this.statusBar.show(this.summary);
     else if (!this.panel.active) this.statusBar.hideFor(this.capture);
+    if (this.panel.active) this.live.setActiveCapture(this.capture);
   }
 
   private async onMessage(message: FromWebviewMessage): Promise<void> {
@@ -70,6 +94,12 @@ class CaptureEditorSession implements vscode.Disposable {
       case 'cancelLoad':
         this.load?.cancel();
         return;
+      case 'stopCapture':
+        await vscode.commands.executeCommand(Commands.stopLiveCapture, { capture: this.capture });
+        return;
+      case 'saveCaptureAs':
+        await vscode.commands.executeCommand(Commands.saveCaptureAs, { capture: this.capture });
+        return;
     }
   }
 
@@ -86,6 +116,8 @@ class CaptureEditorSession implements vscode.Disposable {
         () => client.sendRequest(OpenCaptureRequest.type, { capture: this.capture }, load.token),
       );
       this.post({ type: 'loaded', summary: this.summary });
+      const live = this.live.status(this.capture);
+      if (live) this.post({ type: 'live', status: { ...live, newFindings: [], changed: [] } });
       this.showStatus();
     } catch (error) {
       const message = load.token.isCancellationRequested
@@ -104,6 +136,7 @@ class CaptureEditorSession implements vscode.Disposable {
   dispose(): void {
     this.load?.cancel();
     this.statusBar.hideFor(this.capture);
+    if (this.panel.active) this.live.setActiveCapture(undefined);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 }
@@ -115,12 +148,13 @@ async function showLoadError(message: string): Promise<void> {
   if (choice === openSettings) await vscode.commands.executeCommand('workbench.action.openSettings', 'wirelens.tsharkPath');
 }
 
-export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvider<CaptureDocument> {
-  static register(context: vscode.ExtensionContext, client: WirelensClient): vscode.Disposable {
+export class CaptureEditorProvider implements vscode.CustomEditorProvider<CaptureDocument> {
+  static register(context: vscode.ExtensionContext, client: WirelensClient, live: LiveCaptureController): vscode.Disposable {
     const statusBar = new CaptureStatusBar();
-    const provider = new CaptureEditorProvider(context.extensionUri, client, statusBar);
+    const provider = new CaptureEditorProvider(context.extensionUri, client, statusBar, live);
     return vscode.Disposable.from(
       statusBar,
+      provider.changes,
       vscode.window.registerCustomEditorProvider(CAPTURE_VIEW_TYPE, provider, {
         webviewOptions: { enableFindWidget: true },
         supportsMultipleEditorsPerDocument: true,
@@ -128,19 +162,36 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     );
   }
 
+  /** Never fires: captures are not edited, so they are never dirty. */
+  private readonly changes = new vscode.EventEmitter<vscode.CustomDocumentContentChangeEvent<CaptureDocument>>();
+  readonly onDidChangeCustomDocument = this.changes.event;
+
   private constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly client: WirelensClient,
     private readonly statusBar: CaptureStatusBar,
+    private readonly live: LiveCaptureController,
   ) {}
 
   openCustomDocument(uri: vscode.Uri): CaptureDocument {
-    return new CaptureDocument(uri);
+    return new CaptureDocument(uri, this.live);
+  }
+
+  /** File > Save As: a copy of the capture file (a live capture must be stopped first). */
+  saveCustomDocumentAs(document: CaptureDocument, destination: vscode.Uri): Promise<void> {
+    return this.live.copy(document.uri.fsPath, destination);
+  }
+
+  // Nothing to save, revert or back up: the document never changes.
+  async saveCustomDocument(): Promise<void> {}
+  async revertCustomDocument(): Promise<void> {}
+  async backupCustomDocument(_document: CaptureDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
+    return { id: context.destination.toString(), delete: () => undefined };
   }
 
   resolveCustomEditor(document: CaptureDocument, panel: vscode.WebviewPanel): void {
     panel.webview.options = { enableScripts: true, localResourceRoots: [webviewRoot(this.extensionUri)] };
     panel.webview.html = buildWebviewHtml(panel.webview, this.extensionUri, document.uri.path.split('/').pop() ?? 'capture');
-    new CaptureEditorSession(document.uri.fsPath, panel, this.client, this.statusBar);
+    new CaptureEditorSession(document.uri.fsPath, panel, this.client, this.statusBar, this.live);
   }
 }

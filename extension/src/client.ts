@@ -4,7 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { LoadProgressNotification, type LoadProgressParams } from '../../protocol/lspProtocol';
+import { LiveCaptureNotification, LoadProgressNotification, type LoadProgressParams } from '../../protocol/lspProtocol';
+import type { LiveCaptureStatus } from '../../protocol/model';
 import { STREAM_SCHEME } from '../../protocol/streamUri';
 import { SETTINGS_SECTION } from './constants';
 
@@ -13,6 +14,9 @@ export class WirelensClient implements vscode.Disposable {
   private readonly progress = new vscode.EventEmitter<LoadProgressParams>();
   /** Progress of capture loads, for whichever editor shows that capture. */
   readonly onLoadProgress = this.progress.event;
+  private readonly live = new vscode.EventEmitter<LiveCaptureStatus>();
+  /** Every update of every live capture (the server sends a few per second at most). */
+  readonly onLiveCapture = this.live.event;
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
@@ -34,12 +38,14 @@ export class WirelensClient implements vscode.Disposable {
     };
     const client = new LanguageClient('wirelens', 'Wirelens', serverOptions, clientOptions);
     client.onNotification(LoadProgressNotification.type, (params) => this.progress.fire(params));
+    client.onNotification(LiveCaptureNotification.type, (status) => this.live.fire(status));
     await client.start();
     return client;
   }
 
   async dispose(): Promise<void> {
     this.progress.dispose();
+    this.live.dispose();
     const client = await this.starting?.catch(() => undefined);
     await client?.stop();
   }

@@ -3,5 +3,12 @@ export const CAPTURE_VIEW_TYPE = 'wirelens.capture';
 export const Commands = {
   followTcpStream: 'wirelens.followTcpStream',
   followHttpStream: 'wirelens.followHttpStream',
+  startLiveCapture: 'wirelens.startLiveCapture',
+  stopLiveCapture: 'wirelens.stopLiveCapture',
+  saveCaptureAs: 'wirelens.saveCaptureAs',
 } as const;
+/** True while the active capture editor shows a capture that is still running (editor toolbar). */
+export const CAPTURING_CONTEXT = 'wirelens.activeEditorCapturing';
+/** The setting holding named pipe sources (restricted in untrusted workspaces). */
+export const CAPTURE_SOURCES_SETTING = 'captureSources';
 export const SETTINGS_SECTION = 'wirelens';

@@ -2,13 +2,15 @@
 import * as vscode from 'vscode';
 import { CaptureEditorProvider } from './captureEditorProvider';
 import { WirelensClient } from './client';
+import { LiveCaptureController } from './liveCapture';
 import { registerStreamDocuments } from './streamDocuments';
 
 let client: WirelensClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   client = new WirelensClient(context);
-  context.subscriptions.push(CaptureEditorProvider.register(context, client), registerStreamDocuments(client));
+  const live = new LiveCaptureController(client);
+  context.subscriptions.push(live, CaptureEditorProvider.register(context, client, live), registerStreamDocuments(client));
 }
 
 export function deactivate(): Promise<void> | undefined {

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { StreamTextRequest } from '../../protocol/lspProtocol';
 import type { FollowMode } from '../../protocol/model';
-import { formatStreamUri, STREAM_SCHEME } from '../../protocol/streamUri';
+import { formatStreamUri, parseStreamUri, STREAM_SCHEME } from '../../protocol/streamUri';
 import type { WirelensClient } from './client';
 import { Commands } from './constants';
 
@@ -31,13 +31,27 @@ async function follow(target: unknown, mode: FollowMode): Promise<vscode.TextEdi
 }
 
 export function registerStreamDocuments(client: WirelensClient): vscode.Disposable {
+  const changed = new vscode.EventEmitter<vscode.Uri>();
+  // A live capture's stream grows: open documents of the streams that changed are read again.
+  const liveUpdates = client.onLiveCapture((status) => {
+    if (status.changed.length === 0) return;
+    const streams = new Set(status.changed.map((row) => row.stream));
+    for (const document of vscode.workspace.textDocuments) {
+      if (document.uri.scheme !== STREAM_SCHEME) continue;
+      const ref = parseStreamUri(document.uri.toString());
+      if (ref?.capture === status.capture && streams.has(ref.stream)) changed.fire(document.uri);
+    }
+  });
   const provider: vscode.TextDocumentContentProvider = {
+    onDidChange: changed.event,
     async provideTextDocumentContent(uri, token) {
       const languageClient = await client.get();
       return languageClient.sendRequest(StreamTextRequest.type, { uri: uri.toString() }, token);
     },
   };
   return vscode.Disposable.from(
+    changed,
+    liveUpdates,
     vscode.workspace.registerTextDocumentContentProvider(STREAM_SCHEME, provider),
     vscode.commands.registerCommand(Commands.followHttpStream, (target: unknown) => follow(target, 'http')),
     vscode.commands.registerCommand(Commands.followTcpStream, (target: unknown) => follow(target, 'tcp')),

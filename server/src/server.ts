@@ -13,11 +13,16 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
+  CaptureInterfacesRequest,
+  CheckCaptureFilterRequest,
   ConversationsRequest,
   FindingsRequest,
+  LiveCaptureNotification,
   LoadProgressNotification,
   OpenCaptureRequest,
   RulesRequest,
+  StartLiveCaptureRequest,
+  StopLiveCaptureRequest,
   StreamTextRequest,
 } from '../../protocol/lspProtocol';
 import type { Finding } from '../../protocol/model';
@@ -27,7 +32,9 @@ import { renderStreamDocument, type RenderedStream } from './document/renderStre
 import { CaptureStore } from './lsp/captureStore';
 import { toDiagnostics } from './lsp/diagnostics';
 import { hoverAt } from './lsp/hover';
+import { LiveCaptures } from './lsp/liveCaptures';
 import { ruleInfos } from './rules';
+import { checkCaptureFilter, listCaptureInterfaces } from './tshark/liveCapture';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -35,6 +42,18 @@ const captures = new CaptureStore();
 /** Rendered stream documents by URI, with the findings shown on them. */
 const streamDocuments = new Map<string, { rendered: RenderedStream; findings: readonly Finding[] }>();
 let canReadConfiguration = false;
+const live = new LiveCaptures({
+  status: (status) => void connection.sendNotification(LiveCaptureNotification.type, status),
+  diagnostics: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+  streamChanged: (capture, stream, http) => {
+    for (const uri of [...streamDocuments.keys()]) {
+      const ref = parseStreamUri(uri);
+      if (ref?.capture !== capture || ref.stream !== stream) continue;
+      if (ref.mode === 'http' && http) streamDocuments.set(uri, { rendered: http.rendered, findings: http.analysis.findings });
+      else streamDocuments.delete(uri);
+    }
+  },
+});
 
 connection.onInitialize((params) => {
   canReadConfiguration = params.capabilities.workspace?.configuration === true;
@@ -63,6 +82,8 @@ function abortSignalFor(token: CancellationToken | undefined): AbortSignal | und
 
 /** Errors reach the client as one sentence (ResponseError's message), never a stack. */
 async function openCapture(capture: string, token?: CancellationToken): Promise<CaptureAnalysis> {
+  const capturing = live.snapshot(capture);
+  if (capturing) return capturing;
   try {
     let lastSent = 0;
     return await captures.open(capture, {
@@ -90,6 +111,37 @@ connection.onRequest(ConversationsRequest.type, async ({ capture, start, count }
 connection.onRequest(FindingsRequest.type, async ({ capture }, token) => (await openCapture(capture, token)).findings);
 
 connection.onRequest(RulesRequest.type, () => ruleInfos());
+
+/** Runs `work`, turning its failure into a ResponseError whose message is the one sentence users read. */
+async function answer<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new ResponseError(1, error instanceof Error ? error.message : String(error));
+  }
+}
+
+connection.onRequest(CaptureInterfacesRequest.type, () => answer(async () => listCaptureInterfaces({ tsharkPath: await tsharkPath() })));
+
+connection.onRequest(CheckCaptureFilterRequest.type, ({ interface: iface, filter }) =>
+  answer(async () => {
+    const error = await checkCaptureFilter(iface, filter, { tsharkPath: await tsharkPath() });
+    return error ? { error } : {};
+  }),
+);
+
+connection.onRequest(StartLiveCaptureRequest.type, (params, token) => answer(async () => live.start(params, await tsharkPath(), abortSignalFor(token))));
+
+connection.onRequest(StopLiveCaptureRequest.type, (params) =>
+  answer(async () => {
+    const final = await live.stop(params);
+    if (!final) throw new Error(`${params.capture} is not a live capture of this session.`);
+    return final;
+  }),
+);
+
+// VS Code is closing (or restarting the server): end every capture and delete unsaved ones.
+connection.onShutdown(() => live.shutdown());
 
 async function renderStream(uri: string): Promise<{ rendered: RenderedStream; findings: readonly Finding[] }> {
   const cached = streamDocuments.get(uri);
@@ -121,6 +173,7 @@ documents.onDidOpen(async ({ document }) => {
 
 documents.onDidClose(({ document }) => {
   if (!streamDocuments.delete(document.uri)) return;
+  if (live.owns(document.uri)) return; // a live capture's findings stay in the Problems panel
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
 

@@ -37,6 +37,7 @@ export type FollowHandler = (stream: number, mode: 'http' | 'tcp') => void;
 
 export class ConversationTable {
   readonly element: HTMLElement;
+  private readonly rows = new Map<number, HTMLElement>();
 
   constructor(private readonly capture: string, private readonly onFollow: FollowHandler) {
     this.element = element(Tag.grid, {
@@ -52,8 +53,29 @@ export class ConversationTable {
     this.element.addEventListener('keydown', (event) => this.onKey(event as KeyboardEvent));
   }
 
+  /** Rows shown so far. */
+  get size(): number {
+    return this.rows.size;
+  }
+
   append(rows: readonly ConversationSummary[]): void {
-    for (const row of rows) this.element.append(this.renderRow(row));
+    this.upsert(rows, true);
+  }
+
+  /**
+   * A live capture's changed rows: rows already shown are updated in place (focus and scrolling
+   * stay), new ones are added only when `add` (the table holds every row so far, not one page).
+   */
+  upsert(rows: readonly ConversationSummary[], add: boolean): void {
+    for (const row of rows) {
+      const shown = this.rows.get(row.stream);
+      if (shown) this.fill(shown, row);
+      else if (add) {
+        const line = this.renderRow(row);
+        this.rows.set(row.stream, line);
+        this.element.append(line);
+      }
+    }
   }
 
   private renderRow(row: ConversationSummary): HTMLElement {
@@ -63,14 +85,18 @@ export class ConversationTable {
       stream: row.stream,
       preventDefaultContextMenuItems: true,
     };
+    const line = element(Tag.row, { 'data-vscode-context': JSON.stringify(context), 'data-stream': String(row.stream) });
+    COLUMNS.forEach((_, index) => line.append(element(Tag.cell, { 'grid-column': String(index + 1) })));
+    this.fill(line, row);
+    line.addEventListener('dblclick', () => this.onFollow(row.stream, 'http'));
+    return line;
+  }
+
+  private fill(line: HTMLElement, row: ConversationSummary): void {
     const findings = row.findingCount > 0 ? `⚠ ${row.findingCount}` : '0';
-    const line = element(Tag.row, {
-      'data-vscode-context': JSON.stringify(context),
-      'data-stream': String(row.stream),
-      class: row.findingCount > 0 ? 'has-findings' : '',
-      title: row.exchanges.map(exchangeText).join('\n'),
-    });
-    const cells = [
+    line.classList.toggle('has-findings', row.findingCount > 0);
+    line.title = row.exchanges.map(exchangeText).join('\n');
+    const texts = [
       String(row.stream),
       endpoint(row.client),
       endpoint(row.server),
@@ -80,9 +106,10 @@ export class ConversationTable {
       httpSummary(row),
       findings,
     ];
-    cells.forEach((text, index) => line.append(element(Tag.cell, { 'grid-column': String(index + 1) }, text)));
-    line.addEventListener('dblclick', () => this.onFollow(row.stream, 'http'));
-    return line;
+    const cells = line.querySelectorAll(Tag.cell);
+    texts.forEach((text, index) => {
+      if (cells[index] && cells[index].textContent !== text) cells[index].textContent = text;
+    });
   }
 
   private onKey(event: KeyboardEvent): void {

@@ -2,7 +2,7 @@
  * The capture editor's page. It owns the webview state, renders what the extension sends and
  * asks for conversation rows page by page; it computes nothing about the capture itself.
  */
-import type { CaptureSummary } from '../../protocol/model';
+import type { CaptureSummary, LiveCaptureStatus, LiveFinding } from '../../protocol/model';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../protocol/webviewProtocol';
 import { ConversationTable } from './conversationTable';
 import { element, formatBytes } from './dom';
@@ -24,9 +24,11 @@ const app = document.getElementById('app')!;
 const header = element('header', { id: 'summary', 'aria-live': 'polite' });
 const status = element('div', { id: 'status', role: 'status' });
 const errorBox = element('div', { id: 'error', role: 'alert', hidden: '' });
+const liveBanner = element('div', { id: 'live', role: 'status', 'aria-live': 'polite', hidden: '' });
+const liveFindings = element('ol', { id: 'live-findings', 'aria-label': 'Findings as they appeared', hidden: '' });
 const hint = element('p', { class: 'hint' }, 'Right-click a conversation to follow its HTTP or TCP stream (keyboard: Enter, Shift+Enter).');
 const tableHost = element('main', { id: 'table-host' });
-app.append(header, status, errorBox, hint, tableHost);
+app.append(header, liveBanner, status, errorBox, liveFindings, hint, tableHost);
 
 let table: ConversationTable | undefined;
 let loadedRows = 0;
@@ -51,7 +53,12 @@ function showLoading(file: string, packets = 0, fraction = 0): void {
   status.hidden = false;
 }
 
-function showSummary(summary: CaptureSummary): void {
+/** Most recent first; older ones are in the Problems panel. */
+const MAX_LIVE_FINDINGS = 20;
+let currentSummary: CaptureSummary | undefined;
+
+function showFacts(summary: CaptureSummary): void {
+  currentSummary = summary;
   const facts: [string, string][] = [
     ['File', summary.file.split('/').pop() ?? summary.file],
     ['Size', formatBytes(summary.sizeBytes)],
@@ -66,6 +73,10 @@ function showSummary(summary: CaptureSummary): void {
     return fact;
   }));
   for (const warning of summary.warnings) header.append(element('span', { class: 'fact warning' }, warning));
+}
+
+function showSummary(summary: CaptureSummary): void {
+  showFacts(summary);
   status.hidden = true;
   status.replaceChildren();
   table = new ConversationTable(summary.file, (stream, mode) => post({ type: 'follow', stream, mode }));
@@ -79,6 +90,68 @@ function requestMoreRows(): void {
   if (pendingRequest !== undefined || loadedRows >= totalRows) return;
   pendingRequest = nextRequestId++;
   post({ type: 'requestConversations', requestId: pendingRequest, start: loadedRows, count: PAGE_SIZE });
+}
+
+function button(label: string, id: string, onClick: () => void): HTMLElement {
+  const control = element(Tag.button, { appearance: 'secondary', id }, label);
+  control.addEventListener('click', onClick);
+  return control;
+}
+
+/** The live banner: what is captured and how far it got, with Stop (running) or Save As… (stopped). */
+function showLive(live: LiveCaptureStatus): void {
+  const counts = `${live.packets.toLocaleString('en-US')} TCP packets · ${live.conversations} conversations · ${live.findings} findings · ${formatBytes(live.bytes)}`;
+  const dropped = live.statistics ? ` · ${live.statistics.received.toLocaleString('en-US')} received, ${live.statistics.dropped.toLocaleString('en-US')} dropped` : '';
+  const parts: (HTMLElement | string)[] = [];
+  switch (live.state) {
+    case 'capturing':
+      parts.push(element('span', { class: 'live-dot', 'aria-hidden': 'true' }, '●'), `Capturing on ${live.label} · ${live.elapsedSeconds.toFixed(0)} s · ${counts}`);
+      parts.push(button('Stop', 'stop-capture', () => post({ type: 'stopCapture' })));
+      break;
+    case 'stopping':
+      parts.push(`Stopping the capture on ${live.label}… · ${counts}`);
+      break;
+    case 'stopped':
+      parts.push(`Capture on ${live.label} stopped after ${live.elapsedSeconds.toFixed(1)} s${dropped}. This is a temporary file: Save As… keeps it.`);
+      parts.push(button('Save As…', 'save-capture', () => post({ type: 'saveCaptureAs' })));
+      break;
+    case 'failed':
+      parts.push(`The capture on ${live.label} failed.`);
+      break;
+  }
+  liveBanner.replaceChildren(...parts.map((part) => (typeof part === 'string' ? element('span', {}, part) : part)));
+  if (live.message) liveBanner.append(element('span', { class: 'live-message' }, live.message));
+  liveBanner.className = live.state;
+  liveBanner.hidden = false;
+  if (live.state === 'capturing' && currentSummary) {
+    showFacts({ ...currentSummary, packets: live.packets, conversations: live.conversations, findings: live.findings, sizeBytes: live.bytes });
+  }
+  addLiveFindings(live.newFindings);
+  if (table && live.changed.length > 0) {
+    // New conversations join the table only when it already holds every row (not one page of them).
+    table.upsert(live.changed, loadedRows >= totalRows && pendingRequest === undefined);
+    loadedRows = table.size;
+    totalRows = Math.max(totalRows, live.conversations);
+  }
+}
+
+function addLiveFindings(findings: readonly LiveFinding[]): void {
+  for (const { finding } of findings) {
+    const item = element('li', { tabindex: '0', title: 'Enter or double-click: Follow HTTP Stream' });
+    item.append(
+      element('span', { class: `severity ${finding.severity}` }, finding.severity),
+      element('span', {}, ` stream ${finding.stream} · frame ${finding.frame} · ${finding.ruleId}: `),
+      element('span', {}, finding.message),
+    );
+    const follow = () => post({ type: 'follow', stream: finding.stream, mode: 'http' });
+    item.addEventListener('dblclick', follow);
+    item.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') follow();
+    });
+    liveFindings.prepend(item);
+  }
+  while (liveFindings.children.length > MAX_LIVE_FINDINGS) liveFindings.lastElementChild?.remove();
+  liveFindings.hidden = liveFindings.children.length === 0;
 }
 
 function showError(message: string): void {
@@ -101,9 +174,11 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
       if (message.requestId !== pendingRequest) return;
       pendingRequest = undefined;
       table?.append(message.result.rows);
-      loadedRows += message.result.rows.length;
-      totalRows = message.result.total;
+      loadedRows = table?.size ?? loadedRows + message.result.rows.length;
+      totalRows = Math.max(message.result.total, loadedRows);
       return;
+    case 'live':
+      return showLive(message.status);
     case 'error':
       return showError(message.message);
   }

@@ -2,38 +2,56 @@
  * `wirelens` command line: the server's analysis without VS Code, for CI and scripts.
  * Exit codes: 0 no findings, 1 findings, 2 error (one sentence on stderr, never a stack trace).
  */
+import * as fs from 'node:fs';
 import { analyzeCaptureFile, CaptureFileError } from '../analysis/analyzeCapture';
 import { ruleInfos } from '../rules';
 import { TsharkError } from '../tshark/tsharkError';
+import { capture, CAPTURE_OPTIONS } from './captureCommand';
 import { formatRulesMarkdown } from './formatRulesMarkdown';
 import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
 import { conversationsCommand, followCommand } from './streamCommands';
+import { checkFormat, UsageError } from './usageError';
 
 declare const WIRELENS_VERSION: string;
 
 const USAGE = `Usage:
-  wirelens analyze FILE [--format text|json|sarif] [--tshark PATH]
+  wirelens analyze FILE [--format text|json|sarif] [--keylog KEYS] [--tshark PATH]
   wirelens rules [--format text|json|markdown]
   wirelens conversations FILE [--format text|json] [--tshark PATH]
   wirelens follow FILE STREAM [--format text|raw|json] [--tshark PATH]
+  wirelens capture --interface IF [--filter BPF] [--duration S] [--packets N] [--size 10MB]
+                   [--write FILE] [--format text|json] [--tshark PATH]
+  wirelens capture --command [--duration S] [--packets N] [--size 10MB] [--write FILE]
+                   [--format text|json] -- CMD [ARG...]   (CMD writes pcap/pcapng to stdout)
 
 Exit codes: 0 no findings, 1 findings, 2 error.`;
 
-class UsageError extends Error {}
-
-interface Options {
+export interface Options {
   readonly positional: string[];
   readonly format?: string;
   readonly tshark?: string;
+  /** Every `--name value` given, by name (capture's options among them). */
+  readonly named: Readonly<Record<string, string>>;
+  /** What follows `--`: the argv of `capture --command`. */
+  readonly command?: string[];
 }
 
 function parseOptions(args: string[]): Options {
   const positional: string[] = [];
   const named: Record<string, string> = {};
+  let command: string[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const match = /^--(format|tshark)(?:=(.*))?$/.exec(arg);
+    if (arg === '--') {
+      command = args.slice(i + 1);
+      break;
+    }
+    if (arg === '--command') {
+      named.command = 'true';
+      continue;
+    }
+    const match = new RegExp(`^--(format|tshark|keylog|${CAPTURE_OPTIONS.join('|')})(?:=(.*))?$`).exec(arg);
     if (match) {
       const value = match[2] ?? args[++i];
       if (value === undefined) throw new UsageError(`--${match[1]} needs a value.`);
@@ -44,13 +62,7 @@ function parseOptions(args: string[]): Options {
       positional.push(arg);
     }
   }
-  return { positional, format: named.format, tshark: named.tshark ?? process.env.WIRELENS_TSHARK };
-}
-
-function checkFormat(format: string | undefined, allowed: string[]): string {
-  const chosen = format ?? allowed[0];
-  if (!allowed.includes(chosen)) throw new UsageError(`--format must be one of ${allowed.join(', ')}.`);
-  return chosen;
+  return { positional, format: named.format, tshark: named.tshark ?? process.env.WIRELENS_TSHARK, named, ...(command ? { command } : {}) };
 }
 
 async function analyze(options: Options): Promise<number> {
@@ -59,9 +71,12 @@ async function analyze(options: Options): Promise<number> {
   const format = checkFormat(options.format, ['text', 'json', 'sarif']);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const analysis = await analyzeCaptureFile(file, { tsharkPath: options.tshark, signal: controller.signal });
+  const keyLog = options.named.keylog;
+  if (keyLog !== undefined && !fs.existsSync(keyLog)) throw new CaptureFileError(`The key log ${keyLog} does not exist.`);
+  const analysis = await analyzeCaptureFile(file, { tsharkPath: options.tshark, signal: controller.signal, ...(keyLog ? { tlsKeyLogFile: keyLog } : {}) });
   if (format === 'json') {
-    process.stdout.write(JSON.stringify({ summary: analysis.summary, findings: analysis.findings }, null, 2) + '\n');
+    const tls = analysis.conversations.flatMap((c) => (c.tls ? [{ stream: c.stream, protocol: c.protocol, ...c.tls }] : []));
+    process.stdout.write(JSON.stringify({ summary: analysis.summary, findings: analysis.findings, ...(tls.length ? { tls } : {}) }, null, 2) + '\n');
   } else if (format === 'sarif') {
     process.stdout.write(JSON.stringify(formatSarif(file, analysis, ruleInfos(), WIRELENS_VERSION), null, 2) + '\n');
   } else {
@@ -101,6 +116,8 @@ export async function main(argv: string[]): Promise<number> {
         return await conversationsCommand(options, (message) => new UsageError(message));
       case 'follow':
         return await followCommand(options, (message) => new UsageError(message));
+      case 'capture':
+        return await capture(options);
       case undefined:
       case '--help':
       case '-h':

@@ -21,9 +21,18 @@ export const SEGMENT_FIELDS = [
   'tcp.payload',
 ] as const;
 
-export function buildSegmentArgs(file: string): string[] {
+export interface SegmentArgsOptions {
+  /** Flush after every packet (`-l`): a live capture read through a FIFO must not wait for a full buffer. */
+  readonly lineBuffered?: boolean;
+  /** tshark's `--temp-dir`; a live capture passes its own directory so its processes can be told apart. */
+  readonly tempDir?: string;
+}
+
+export function buildSegmentArgs(file: string, options: SegmentArgsOptions = {}): string[] {
   return [
     '-r', file,
+    ...(options.lineBuffered ? ['-l'] : []),
+    ...(options.tempDir ? ['--temp-dir', options.tempDir] : []),
     // Line-delimited JSON: one object per packet, parsed as it streams out.
     '-T', 'ek',
     '-Y', 'tcp',

@@ -5,7 +5,7 @@
  */
 import { execa, ExecaError } from 'execa';
 import type { Endpoint } from '../../../protocol/model';
-import { buildSegmentArgs, buildVersionArgs } from './segmentArgs';
+import { buildSegmentArgs, buildVersionArgs, type SegmentArgsOptions } from './segmentArgs';
 import { TsharkError, classifyTsharkExit, isTruncationWarning, meaningfulStderr } from './tsharkError';
 import type { PacketSource, TcpSegment } from './tcpSegment';
 
@@ -14,7 +14,7 @@ export interface TsharkOptions {
   readonly tsharkPath?: string;
 }
 
-function binary(options: TsharkOptions): string {
+export function binary(options: TsharkOptions): string {
   return options.tsharkPath?.trim() || 'tshark';
 }
 
@@ -82,15 +82,22 @@ export function parseEkLine(line: string): TcpSegment | undefined {
 export class TsharkCaptureSource implements PacketSource {
   constructor(
     private readonly file: string,
-    private readonly options: TsharkOptions & { onWarning?: (message: string) => void } = {},
+    private readonly options: TsharkOptions &
+      SegmentArgsOptions & {
+        onWarning?: (message: string) => void;
+        /** Read the capture from this descriptor (`-r -`; a FIFO's read end) instead of `file`, which then only names it. */
+        stdin?: number;
+      } = {},
   ) {}
 
   async *segments(signal?: AbortSignal): AsyncIterable<TcpSegment> {
-    const subprocess = execa(binary(this.options), buildSegmentArgs(this.file), {
+    const input = this.options.stdin === undefined ? this.file : '-';
+    const subprocess = execa(binary(this.options), buildSegmentArgs(input, this.options), {
       cancelSignal: signal,
       forceKillAfterDelay: 2000,
       buffer: { stdout: false, stderr: true },
-      stdin: 'ignore',
+      // execa passes any descriptor through; its types only list 0 and 3–9.
+      stdin: (this.options.stdin ?? 'ignore') as 'ignore',
       reject: false,
       lines: false,
     });
