@@ -31,6 +31,9 @@ class CaptureEditorSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private load?: vscode.CancellationTokenSource;
   private summary?: CaptureSummary;
+  /** The panel's last known state: a disposed panel throws on every property. */
+  private active = false;
+  private disposed = false;
 
   constructor(
     private readonly capture: string,
@@ -48,7 +51,8 @@ class CaptureEditorSession implements vscode.Disposable {
       panel.onDidChangeViewState(() => this.showStatus()),
       panel.onDidDispose(() => this.dispose()),
     );
-    if (panel.active) live.setActiveCapture(capture);
+    this.active = panel.active;
+    if (this.active) live.setActiveCapture(capture);
   }
 
   /** Live updates go to the page as they come; when the capture ends, the saved file is loaded as any capture. */
@@ -63,13 +67,15 @@ class CaptureEditorSession implements vscode.Disposable {
   }
 
   private post(message: ToWebviewMessage): void {
-    void this.panel.webview.postMessage(message);
+    if (!this.disposed) void this.panel.webview.postMessage(message);
   }
 
   private showStatus(): void {
-    if (this.panel.active && this.summary) this.statusBar.show(this.summary);
-    else if (!this.panel.active) this.statusBar.hideFor(this.capture);
-    if (this.panel.active) this.live.setActiveCapture(this.capture);
+    if (this.disposed) return;
+    this.active = this.panel.active;
+    if (this.active && this.summary) this.statusBar.show(this.summary);
+    else if (!this.active) this.statusBar.hideFor(this.capture);
+    if (this.active) this.live.setActiveCapture(this.capture);
   }
 
   private async onMessage(message: FromWebviewMessage): Promise<void> {
@@ -134,9 +140,11 @@ class CaptureEditorSession implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.load?.cancel();
     this.statusBar.hideFor(this.capture);
-    if (this.panel.active) this.live.setActiveCapture(undefined);
+    if (this.active) this.live.setActiveCapture(undefined);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 }

@@ -337,8 +337,9 @@ export class LiveCaptureController implements vscode.Disposable {
       return undefined;
     }
     // The copy is now the capture this editor shows, as with any Save As; the temporary file goes.
-    const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputCustom && tab.input.uri.fsPath === capture);
     await vscode.commands.executeCommand('vscode.openWith', destination, CAPTURE_VIEW_TYPE, { preview: false });
+    // Tabs are looked up after opening: opening replaces the Tab objects of the group.
+    const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputCustom && tab.input.uri.fsPath === capture);
     await vscode.window.tabGroups.close(tabs);
     return destination;
   }
