@@ -12,7 +12,7 @@ import type { Endpoint, StreamProtocol } from '../../../protocol/model';
 import { NO_LINK_TYPE, type CaptureRecord } from './captureRecord';
 import { addressText, Decoded, decodeFrame, newDecodedTcp } from './linkLayer';
 import { formatInfoOf, readRecords, sniffCaptureFormat, type CaptureFormatInfo } from './recordReader';
-import { endpointKey, TcpStreamTable } from './tcpStreamTable';
+import { TcpStreamTable } from './tcpStreamTable';
 
 /** One TCP conversation as the index knows it (before any reassembly). */
 export interface IndexedConversation {
@@ -305,14 +305,11 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
         unsupported = `frame ${record.frame}: ${tcp.reason}`;
         return false;
       }
-      const src = endpointKey(tcp.ipVersion, buf, tcp.srcAddress, tcp.srcPort);
-      const dst = endpointKey(tcp.ipVersion, buf, tcp.dstAddress, tcp.dstPort);
-      const srcIsLower = src <= dst;
-      const slot = table.assign(srcIsLower ? src + dst : dst + src, srcIsLower, tcp.flags, tcp.seq, tcp.ack);
+      const stream = table.assign(buf, tcp.ipVersion, tcp.srcAddress, tcp.dstAddress, tcp.srcPort, tcp.dstPort, tcp.flags, tcp.seq, tcp.ack);
       if (table.isNew) {
         conversations.push(
           new ConversationBuilder(
-            slot.stream,
+            stream,
             { address: addressText(tcp.ipVersion, buf, tcp.srcAddress), port: tcp.srcPort },
             { address: addressText(tcp.ipVersion, buf, tcp.dstAddress), port: tcp.dstPort },
             record.frame,
@@ -320,8 +317,8 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
           ),
         );
       }
-      conversations[slot.stream].add(table.fromA, record, tcp.flags, tcp.seq, buf, tcp.payloadStart, tcp.payloadLength);
-      columns.push(record.recordOffset, record.recordLength, record.frame, slot.stream, table.fromA);
+      conversations[stream].add(table.fromA, record, tcp.flags, tcp.seq, buf, tcp.payloadStart, tcp.payloadLength);
+      columns.push(record.recordOffset, record.recordLength, record.frame, stream, table.fromA);
       return true;
     },
     {

@@ -3,7 +3,7 @@
  * (`-q -z conv,tcp`) and its own reassembly of every stream (`-z follow,tcp,raw,N`, all streams
  * in one run), parsed into plain data.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 
 export function runTshark(args: string[]): string {
   try {
@@ -73,9 +73,11 @@ export function tsharkFollowAll(file: string, streams: readonly number[]): Map<n
 }
 
 /** The conversation table and every stream's reassembly in one tshark run (for small captures). */
-export function tsharkConversationsAndFollows(file: string, streams: number): { conversations: TsharkConversation[]; follows: Map<number, FollowedNodes> } {
+export async function tsharkConversationsAndFollows(file: string, streams: number): Promise<{ conversations: TsharkConversation[]; follows: Map<number, FollowedNodes> }> {
   const args = ['-r', file, '-n', '-q', '-z', 'conv,tcp', ...Array.from({ length: streams }, (_, s) => ['-z', `follow,tcp,raw,${s}`]).flat()];
-  const out = runTshark(args);
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('tshark', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+  );
   return { conversations: parseConversations(out), follows: parseFollows(out) };
 }
 
