@@ -39,6 +39,7 @@ export interface CaptureManifest {
   readonly version: number;
   readonly seed: number;
   readonly targetBytes: number;
+  readonly anomalyRate: number;
   readonly bytes: number;
   readonly packets: number;
   readonly streams: number;
@@ -85,7 +86,7 @@ class Connection {
   constructor(
     readonly client: Endpoint,
     readonly server: Endpoint,
-    private readonly exchanges: number,
+    private exchanges: number,
     private readonly random: () => number,
     private readonly pool: Buffer,
     private readonly plant: (exchange: number) => PlantedAnomaly['ruleId'] | undefined,
@@ -133,6 +134,11 @@ class Connection {
         this.packets.push({ src: dst, dst: src, seq: fromClient ? this.serverSeq : this.clientSeq, ack: fromClient ? this.clientSeq : this.serverSeq, flags: Flag.ACK, window: 502 });
       }
     }
+  }
+
+  /** No more exchanges after the current one (the capture has reached its size). */
+  finishSoon(): void {
+    this.exchanges = Math.min(this.exchanges, this.exchange);
   }
 
   /** Queues the next exchange, or the close. */
@@ -325,7 +331,10 @@ export function generateCapture(options: GenerateOptions): CaptureManifest {
       bytes += 16 + length;
       packets++;
     }
-    if (!stopping && bytes >= options.targetBytes) stopping = true;
+    if (!stopping && bytes >= options.targetBytes) {
+      stopping = true;
+      for (const open of active) open.finishSoon();
+    }
   }
   flush();
   fs.closeSync(fd);
@@ -335,6 +344,7 @@ export function generateCapture(options: GenerateOptions): CaptureManifest {
     version: GENERATOR_VERSION,
     seed: options.seed,
     targetBytes: options.targetBytes,
+    anomalyRate,
     bytes,
     packets,
     streams: nextStream,
