@@ -1,0 +1,59 @@
+/**
+ * tshark dissection on demand: the records of one stream (or some of its packets) are copied
+ * verbatim from the capture into a small cut, which tshark reads from stdin. The answer has the
+ * original frame numbers and stream id.
+ */
+import { dissectCut, renumberDissection, type DissectedPacket, type DissectOptions } from '../tshark/dissectCut';
+import type { CaptureIndex } from './captureIndex';
+import { buildCut, type CutRecord } from './captureWriter';
+import { PacketReader } from './packetReader';
+
+export interface StreamCut {
+  readonly bytes: Buffer;
+  /** Original frame number of each record in the cut, in order. */
+  readonly frames: readonly number[];
+}
+
+export interface CutOptions {
+  /** Only these frames (of the stream); default: all of them. */
+  readonly frames?: readonly number[];
+  /** At most this many packets (the first ones); default 2000. */
+  readonly maxPackets?: number;
+}
+
+/** The capture file made of one stream's records (or the chosen frames of it). */
+export function cutStream(index: CaptureIndex, stream: number, options: CutOptions = {}): StreamCut {
+  return cutStreams(index, [stream], options);
+}
+
+/**
+ * The capture file made of several streams' records, in file order (for a tshark pass that needs
+ * only some streams, such as their TLS records: tshark numbers them 0, 1, … in the order given
+ * by their first packets, which is ascending stream order).
+ */
+export function cutStreams(index: CaptureIndex, streams: readonly number[], options: CutOptions = {}): StreamCut {
+  for (const stream of streams) if (!(stream >= 0 && stream < index.conversations.length)) throw new RangeError(`${index.file} has no TCP stream ${stream}.`);
+  const wanted = options.frames ? new Set(options.frames) : undefined;
+  const all = streams.flatMap((stream) => Array.from(index.streamPackets.subarray(index.streamStart[stream], index.streamStart[stream + 1])));
+  all.sort((a, b) => a - b);
+  const chosen = all.filter((packet) => !wanted || wanted.has(index.packets.frame[packet])).slice(0, options.maxPackets ?? 2000);
+  const records: CutRecord[] = [];
+  const frames: number[] = [];
+  const reader = new PacketReader(index);
+  try {
+    reader.readStream(chosen, (packet, record, buf) => {
+      frames.push(index.packets.frame[packet]);
+      records.push({ recordOffset: record.recordOffset, bytes: buf.subarray(record.recordStart, record.recordStart + record.recordLength) });
+    });
+  } finally {
+    reader.close();
+  }
+  return { bytes: buildCut(index.format, records), frames };
+}
+
+/** tshark's `-T json` dissection of one stream (or chosen frames of it), run on a cut. */
+export async function dissectStream(index: CaptureIndex, stream: number, options: CutOptions & DissectOptions = {}): Promise<DissectedPacket[]> {
+  const cut = cutStream(index, stream, options);
+  const packets = await dissectCut(cut.bytes, { ...options, label: `${index.file} (stream ${stream})` });
+  return renumberDissection(packets, cut.frames, stream);
+}
