@@ -104,7 +104,14 @@ async function openCapture(capture: string, token?: CancellationToken): Promise<
 connection.onRequest(OpenCaptureRequest.type, async ({ capture }, token) => (await openCapture(capture, token)).summary);
 
 connection.onRequest(ConversationsRequest.type, async ({ capture, start, count }, token) => {
-  const { conversations } = await openCapture(capture, token);
+  // While a pcap/pcapng is scanned, its index already answers (rows fill in when the scan ends).
+  const analysis = openCapture(capture, token);
+  const early = await captures.pageBeforeDone(capture, analysis, start, count);
+  if (early) {
+    analysis.catch(() => undefined);
+    return early;
+  }
+  const { conversations } = await analysis;
   return { total: conversations.length, start, rows: conversations.slice(start, start + count) };
 });
 

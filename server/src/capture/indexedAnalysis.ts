@@ -6,7 +6,7 @@ import type { ConversationSummary, Finding } from '../../../protocol/model';
 import type { StreamAnalysis } from '../analysis/analyzeCapture';
 import type { AnalysedConnection } from './analyzeStream';
 import { analyzeIndexedStream } from './analyzeStream';
-import type { CaptureIndex } from './captureIndex';
+import type { CaptureIndex, IndexedConversation } from './captureIndex';
 import { scanCapture, type ScanOptions, type ScanResult } from './scan';
 
 /** Captures below this size keep every stream's analysis in memory, as the tshark path does. */
@@ -74,6 +74,25 @@ export class IndexedStreamMap implements ReadonlyMap<number, StreamAnalysis> {
   forEach(callback: (value: StreamAnalysis, key: number, map: ReadonlyMap<number, StreamAnalysis>) => void, thisArg?: unknown): void {
     for (const [stream, analysis] of this.entries()) callback.call(thisArg, analysis, stream, this);
   }
+}
+
+/**
+ * A conversation-table row from the index alone (before the scan): payload bytes counted once
+ * per sequence range, protocol from the first payload bytes, exchanges not yet parsed.
+ */
+export function conversationRowFromIndex(c: IndexedConversation, findingCount = 0): ConversationSummary {
+  return {
+    stream: c.stream,
+    client: c.client,
+    server: c.server,
+    packets: c.packets,
+    bytes: c.payloadBytes,
+    start: c.firstTime,
+    durationSeconds: Math.max(0, c.lastTime - c.firstTime),
+    protocol: c.protocol,
+    exchanges: [],
+    findingCount,
+  };
 }
 
 export interface IndexedAnalysis {
