@@ -76,6 +76,36 @@ export namespace LoadProgressNotification {
   export const type = new NotificationType<LoadProgressParams>(method);
 }
 
+//#region TLS keys
+export interface AttachTlsKeyLogParams extends CaptureParams {
+  /** SSLKEYLOGFILE-format key log for this capture; absent detaches (back to the wirelens.tlsKeyLogFile setting). */
+  readonly keyLog?: string;
+  /** False: only remember it (the extension restoring its saved choices); default: analyse again now. */
+  readonly reanalyze?: boolean;
+}
+
+/**
+ * Uses a key log for one capture's TLS conversations and analyses it again: decrypted streams
+ * go through the HTTP/1.x and HTTP/2 rules, and open stream documents get new diagnostics.
+ */
+export namespace AttachTlsKeyLogRequest {
+  export const method = 'wirelens/attachTlsKeyLog' as const;
+  export const type = new RequestType<AttachTlsKeyLogParams, CaptureSummary | null, void>(method);
+}
+
+export interface EmbedTlsKeysParams extends CaptureParams {
+  readonly keyLog: string;
+  /** The pcapng to write: the capture with the key log as a Decryption Secrets Block. */
+  readonly output: string;
+}
+
+/** `editcap --inject-secrets tls,KEYS capture output`: a copy that decrypts anywhere, no key log needed. */
+export namespace EmbedTlsKeysRequest {
+  export const method = 'wirelens/embedTlsKeys' as const;
+  export const type = new RequestType<EmbedTlsKeysParams, { readonly output: string }, void>(method);
+}
+//#endregion
+
 //#region live capture
 /** Interfaces dumpcap can open (loopback included). */
 export namespace CaptureInterfacesRequest {

@@ -31,7 +31,7 @@ export interface Verdict {
 }
 
 export interface RfcReference {
-  readonly document: 'RFC 9110' | 'RFC 9112' | 'RFC 9293';
+  readonly document: 'RFC 9110' | 'RFC 9112' | 'RFC 9113' | 'RFC 9293';
   readonly section: string;
   readonly url: string;
 }
@@ -74,6 +74,18 @@ export interface Finding {
   readonly length: number;
   readonly frame: number;
   readonly related?: readonly RelatedBytes[];
+  /**
+   * Set when the bytes were decrypted from TLS: which record carried the first of them
+   * (`frame` is the frame that completed that record).
+   */
+  readonly tlsRecord?: TlsRecordRef;
+}
+
+/** A TLS record located in the capture: the frame it completed in, and its place among that frame's records. */
+export interface TlsRecordRef {
+  readonly frame: number;
+  /** 1-based position among the TLS records dissected in that frame. */
+  readonly index: number;
 }
 
 /** One request/response pair as listed in a conversation row. */
@@ -82,9 +94,54 @@ export interface ExchangeSummary {
   readonly target?: string;
   readonly status?: number;
   readonly reason?: string;
+  /** HTTP/2: the stream id of the exchange. */
+  readonly http2Stream?: number;
+  /** HTTP/2: the RST_STREAM (or GOAWAY) that cut the exchange, as `PROTOCOL_ERROR (0x1) from the server`. */
+  readonly cutBy?: string;
+  /** gRPC: grpc-status and grpc-message from the trailers (or a trailers-only response). */
+  readonly grpcStatus?: number;
+  readonly grpcMessage?: string;
 }
 
-/** What a TCP conversation carries: HTTP/1.x (analysed), TLS or HTTP/2 (named, not parsed), other payload, or none. */
+/** A TLS alert seen in clear (or decrypted), RFC 8446 §6. */
+export interface TlsAlert {
+  readonly direction: Direction;
+  readonly frame: number;
+  readonly level: 'warning' | 'fatal' | string;
+  /** `handshake_failure (40)`. */
+  readonly description: string;
+}
+
+/**
+ * What the handshake of a TLS conversation says, with or without keys. Without keys TLS 1.3
+ * hides the certificate and the chosen ALPN protocol (they are in encrypted records).
+ */
+export interface TlsFacts {
+  /** Negotiated version (`TLS 1.3`), or the highest record version seen. */
+  readonly version?: string;
+  /** SNI from the ClientHello. */
+  readonly serverName?: string;
+  readonly alpnOffered: readonly string[];
+  /** The protocol the server chose (ServerHello, or EncryptedExtensions once decrypted). */
+  readonly alpn?: string;
+  readonly cipherSuite?: string;
+  /** The server certificate's subject and issuer (RFC 4514 style), when the certificate was readable. */
+  readonly certificateSubject?: string;
+  readonly certificateIssuer?: string;
+  readonly alerts: readonly TlsAlert[];
+  /**
+   * `decrypted`: application data was decrypted and analysed; `no-keys`: there were no keys for
+   * this session; `partial`: some application records could not be decrypted.
+   */
+  readonly decryption: 'decrypted' | 'no-keys' | 'partial';
+  /** Encrypted records (application data, and TLS 1.3's encrypted handshake), both directions. */
+  readonly encryptedRecords: number;
+}
+
+/**
+ * What a TCP conversation carries: HTTP/1.x, HTTP/2 (h2c, or h2 inside decrypted TLS), TLS that
+ * could not be decrypted (handshake facts only), other payload, or none.
+ */
 export type StreamProtocol = 'http' | 'tls' | 'http2' | 'tcp' | 'empty';
 
 export interface ConversationSummary {
@@ -101,6 +158,8 @@ export interface ConversationSummary {
   readonly protocol: StreamProtocol;
   readonly exchanges: readonly ExchangeSummary[];
   readonly findingCount: number;
+  /** TLS conversations: the handshake facts, and whether the application data was decrypted. */
+  readonly tls?: TlsFacts;
 }
 
 export interface CaptureSummary {

@@ -6,6 +6,8 @@ export const Commands = {
   startLiveCapture: 'wirelens.startLiveCapture',
   stopLiveCapture: 'wirelens.stopLiveCapture',
   saveCaptureAs: 'wirelens.saveCaptureAs',
+  attachTlsKeyLog: 'wirelens.attachTlsKeyLog',
+  embedTlsKeys: 'wirelens.embedTlsKeys',
 } as const;
 /** True while the active capture editor shows a capture that is still running (editor toolbar). */
 export const CAPTURING_CONTEXT = 'wirelens.activeEditorCapturing';

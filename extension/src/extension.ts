@@ -4,13 +4,14 @@ import { CaptureEditorProvider } from './captureEditorProvider';
 import { WirelensClient } from './client';
 import { LiveCaptureController } from './liveCapture';
 import { registerStreamDocuments } from './streamDocuments';
+import { registerTlsKeyCommands } from './tlsKeys';
 
 let client: WirelensClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   client = new WirelensClient(context);
   const live = new LiveCaptureController(client);
-  context.subscriptions.push(live, CaptureEditorProvider.register(context, client, live), registerStreamDocuments(client));
+  context.subscriptions.push(live, CaptureEditorProvider.register(context, client, live), registerStreamDocuments(client), registerTlsKeyCommands(context, client));
 }
 
 export function deactivate(): Promise<void> | undefined {

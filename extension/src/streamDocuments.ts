@@ -8,6 +8,7 @@ import type { FollowMode } from '../../protocol/model';
 import { formatStreamUri, parseStreamUri, STREAM_SCHEME } from '../../protocol/streamUri';
 import type { WirelensClient } from './client';
 import { Commands } from './constants';
+import { onTlsKeyLogAttached } from './tlsKeys';
 
 /** What the follow commands accept: the context-menu object of a row, or the same two fields. */
 interface FollowTarget {
@@ -42,6 +43,12 @@ export function registerStreamDocuments(client: WirelensClient): vscode.Disposab
       if (ref?.capture === status.capture && streams.has(ref.stream)) changed.fire(document.uri);
     }
   });
+  // A key log was attached: every open document of that capture is read again (decrypted now).
+  const decrypted = onTlsKeyLogAttached((capture) => {
+    for (const document of vscode.workspace.textDocuments) {
+      if (document.uri.scheme === STREAM_SCHEME && parseStreamUri(document.uri.toString())?.capture === capture) changed.fire(document.uri);
+    }
+  });
   const provider: vscode.TextDocumentContentProvider = {
     onDidChange: changed.event,
     async provideTextDocumentContent(uri, token) {
@@ -52,6 +59,7 @@ export function registerStreamDocuments(client: WirelensClient): vscode.Disposab
   return vscode.Disposable.from(
     changed,
     liveUpdates,
+    decrypted,
     vscode.workspace.registerTextDocumentContentProvider(STREAM_SCHEME, provider),
     vscode.commands.registerCommand(Commands.followHttpStream, (target: unknown) => follow(target, 'http')),
     vscode.commands.registerCommand(Commands.followTcpStream, (target: unknown) => follow(target, 'tcp')),

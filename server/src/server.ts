@@ -13,9 +13,11 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
+  AttachTlsKeyLogRequest,
   CaptureInterfacesRequest,
   CheckCaptureFilterRequest,
   ConversationsRequest,
+  EmbedTlsKeysRequest,
   FindingsRequest,
   LiveCaptureNotification,
   LoadProgressNotification,
@@ -35,6 +37,7 @@ import { hoverAt } from './lsp/hover';
 import { LiveCaptures } from './lsp/liveCaptures';
 import { ruleInfos } from './rules';
 import { checkCaptureFilter, listCaptureInterfaces } from './tshark/liveCapture';
+import { injectTlsSecrets } from './tshark/tlsRecords';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -73,6 +76,18 @@ async function tsharkPath(): Promise<string | undefined> {
   return settings?.tsharkPath || undefined;
 }
 
+/** Key logs attached to captures with Wirelens: Attach TLS Key Log… (the extension remembers them per workspace). */
+const attachedKeyLogs = new Map<string, string>();
+
+/** The key log for a capture: the one attached to it, else the wirelens.tlsKeyLogFile setting. */
+async function tlsKeyLogFor(capture: string): Promise<string | undefined> {
+  const attached = attachedKeyLogs.get(capture);
+  if (attached) return attached;
+  if (!canReadConfiguration) return undefined;
+  const settings = (await connection.workspace.getConfiguration('wirelens')) as { tlsKeyLogFile?: string } | null;
+  return settings?.tlsKeyLogFile?.trim() || undefined;
+}
+
 function abortSignalFor(token: CancellationToken | undefined): AbortSignal | undefined {
   if (!token) return undefined;
   const controller = new AbortController();
@@ -86,8 +101,10 @@ async function openCapture(capture: string, token?: CancellationToken): Promise<
   if (capturing) return capturing;
   try {
     let lastSent = 0;
+    const tlsKeyLogFile = await tlsKeyLogFor(capture);
     return await captures.open(capture, {
       tsharkPath: await tsharkPath(),
+      ...(tlsKeyLogFile ? { tlsKeyLogFile } : {}),
       signal: abortSignalFor(token),
       onProgress: (packets, fraction) => {
         const now = Date.now();
@@ -165,18 +182,42 @@ async function renderStream(uri: string): Promise<{ rendered: RenderedStream; fi
 
 connection.onRequest(StreamTextRequest.type, async ({ uri }) => (await renderStream(uri)).rendered.text);
 
-documents.onDidOpen(async ({ document }) => {
-  if (!parseStreamUri(document.uri)) return;
+async function publishStreamDiagnostics(uri: string): Promise<void> {
   try {
-    const { rendered, findings } = await renderStream(document.uri);
-    const capture = parseStreamUri(document.uri)!.capture;
+    const { rendered, findings } = await renderStream(uri);
+    const capture = parseStreamUri(uri)!.capture;
     const { streams } = await openCapture(capture);
     const others = { capture, stream: (id: number) => streams.get(id) };
-    await connection.sendDiagnostics({ uri: document.uri, diagnostics: toDiagnostics(document.uri, rendered, findings, others) });
+    await connection.sendDiagnostics({ uri, diagnostics: toDiagnostics(uri, rendered, findings, others) });
   } catch (error) {
-    connection.console.error(`Could not diagnose ${document.uri}: ${error instanceof Error ? error.message : String(error)}`);
+    connection.console.error(`Could not diagnose ${uri}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+documents.onDidOpen(async ({ document }) => {
+  if (!parseStreamUri(document.uri)) return;
+  await publishStreamDiagnostics(document.uri);
 });
+
+connection.onRequest(AttachTlsKeyLogRequest.type, ({ capture, keyLog, reanalyze }, token) =>
+  answer(async () => {
+    if (keyLog) attachedKeyLogs.set(capture, keyLog);
+    else attachedKeyLogs.delete(capture);
+    if (reanalyze === false) return null;
+    // Documents of this capture are rendered again from the new analysis, with new diagnostics.
+    for (const uri of [...streamDocuments.keys()]) if (parseStreamUri(uri)?.capture === capture) streamDocuments.delete(uri);
+    const { summary } = await openCapture(capture, token);
+    for (const document of documents.all()) if (parseStreamUri(document.uri)?.capture === capture) await publishStreamDiagnostics(document.uri);
+    return summary;
+  }),
+);
+
+connection.onRequest(EmbedTlsKeysRequest.type, ({ capture, keyLog, output }, token) =>
+  answer(async () => {
+    await injectTlsSecrets(capture, keyLog, output, { tsharkPath: await tsharkPath(), signal: abortSignalFor(token) });
+    return { output };
+  }),
+);
 
 documents.onDidClose(({ document }) => {
   if (!streamDocuments.delete(document.uri)) return;

@@ -16,6 +16,7 @@ import { TcpReassembler, type TcpConnection } from '../tcp/tcpReassembler';
 import type { PacketSource } from '../tshark/tcpSegment';
 import { TsharkError } from '../tshark/tsharkError';
 import { TsharkCaptureSource, tsharkVersion, type TsharkOptions } from '../tshark/tsharkRunner';
+import { analyzeTlsStreams, type TlsStreamInfo } from '../tls/analyzeTls';
 import { findCaptureViolations, findRuleViolations } from './findRuleViolations';
 import { summarizeConversation } from './summarizeConversation';
 
@@ -23,6 +24,8 @@ export interface StreamAnalysis {
   readonly connection: TcpConnection;
   readonly http: HttpConversation;
   readonly findings: readonly Finding[];
+  /** TLS streams: handshake facts; decrypted ones also their records and the captured transport. */
+  readonly tls?: TlsStreamInfo;
 }
 
 export interface CaptureAnalysis {
@@ -46,6 +49,8 @@ export interface AnalyzeOptions extends TsharkOptions {
   readonly direct?: boolean;
   /** Scan worker threads for direct reads (default: one per core for large captures; 0: none). */
   readonly workers?: number;
+  /** SSLKEYLOGFILE-format key log for TLS streams (keys embedded in a pcapng are used without it). */
+  readonly tlsKeyLogFile?: string;
 }
 
 /** A clear sentence for a file that cannot be analysed at all. */
@@ -91,7 +96,7 @@ export async function analyzeCaptureFile(file: string, options: AnalyzeOptions =
   if (!stat.isFile()) throw new CaptureFileError(`${file} is not a file.`);
   if (options.direct !== false) {
     const direct = await analyzeDirectly(file, options);
-    if (direct) return direct;
+    if (direct) return analyzeTlsStreams(file, direct, options);
   }
   const warnings: string[] = [];
   const source = new TsharkCaptureSource(file, { ...options, onWarning: (warning) => warnings.push(warning) });
@@ -99,7 +104,7 @@ export async function analyzeCaptureFile(file: string, options: AnalyzeOptions =
   const [version, { streams, packets }] = await Promise.all([tsharkVersion(options), analyzeSegments(source, stat.size, options)]);
   const findings = [...streams.values()].flatMap((stream) => stream.findings);
   const conversations = [...streams.values()].map(summarizeConversation);
-  return {
+  return analyzeTlsStreams(file, {
     summary: {
       file,
       sizeBytes: stat.size,
@@ -112,7 +117,7 @@ export async function analyzeCaptureFile(file: string, options: AnalyzeOptions =
     streams,
     conversations,
     findings,
-  };
+  }, options);
 }
 
 /** Share of the progress bar the index pass takes; the scan takes the rest. */

@@ -2,6 +2,7 @@
 import type { Finding } from '../../../protocol/model';
 import type { CaptureAnalysis } from '../analysis/analyzeCapture';
 import { directionOf, frameAt } from '../tcp/tcpReassembler';
+import { tlsHeading } from '../document/tlsHeading';
 import { escapeBytes } from '../text/escapeBytes';
 
 /** The line of `bytes` holding [offset, offset + length), escaped, with a caret marker under the range. */
@@ -19,7 +20,8 @@ export function markedLine(bytes: Uint8Array, offset: number, length: number): [
 
 export function formatFinding(file: string, analysis: CaptureAnalysis, finding: Finding): string {
   const stream = analysis.streams.get(finding.stream);
-  const head = `${file}:stream ${finding.stream}:${finding.direction}+${finding.offset} (frame ${finding.frame}): ${finding.severity}: ${finding.message} [${finding.ruleId}]`;
+  const carrier = finding.tlsRecord ? `frame ${finding.frame}, TLS record ${finding.tlsRecord.index}, decrypted` : `frame ${finding.frame}`;
+  const head = `${file}:stream ${finding.stream}:${finding.direction}+${finding.offset} (${carrier}): ${finding.severity}: ${finding.message} [${finding.ruleId}]`;
   if (!stream) return head;
   const [line, marker] = markedLine(directionOf(stream.connection, finding.direction).bytes, finding.offset, finding.length);
   return [`${head}\n    ${line}\n    ${marker}`, ...otherStreams(file, analysis, finding)].join('\n');
@@ -44,6 +46,10 @@ function otherStreams(file: string, analysis: CaptureAnalysis, finding: Finding)
 export function formatText(file: string, analysis: CaptureAnalysis): string {
   const { summary, findings } = analysis;
   const lines = findings.map((finding) => formatFinding(file, analysis, finding));
+  // TLS conversations: what the handshake says, and whether the HTTP inside was read.
+  for (const row of analysis.conversations) {
+    if (row.tls) lines.push(`${file}:stream ${row.stream}: ${tlsHeading({ facts: row.tls }).join('; ')}`);
+  }
   for (const warning of summary.warnings) lines.push(`${file}: warning: ${warning}`);
   const affected = new Set(findings.map((f) => f.stream)).size;
   lines.push(

@@ -9,7 +9,9 @@ import type { Direction, FollowMode } from '../../../protocol/model';
 import type { StreamAnalysis } from '../analysis/analyzeCapture';
 import type { HttpMessage } from '../http/httpMessage';
 import { directionOf, type TcpConnection } from '../tcp/tcpReassembler';
+import { renderHttp2 } from './renderHttp2';
 import { TextBuilder, type Position } from './textBuilder';
+import { tlsHeading } from './tlsHeading';
 
 /** Bodies longer than this are cut in the document (the bytes stay in the analysis). */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -18,7 +20,6 @@ const MAX_TCP_BYTES = 1024 * 1024;
 
 const NOT_HTTP1_NOTE: Partial<Record<StreamAnalysis['http']['protocol'], string>> = {
   tls: '(this stream is TLS: its HTTP is encrypted; showing the TCP payload)',
-  http2: '(this stream is HTTP/2, not HTTP/1.x: showing its TCP payload)',
   empty: '(this stream carried no payload)',
 };
 
@@ -39,8 +40,9 @@ function heading(capture: string, mode: FollowMode, analysis: StreamAnalysis): s
   return [
     `Wirelens · Follow ${mode.toUpperCase()} stream ${connection.stream} · ${path.basename(capture)}`,
     `client ${endpoint(connection.client)} → server ${endpoint(connection.server)} · ${count(connection.packets, 'packet')} · ` +
-      `${count(http.exchanges.length, 'exchange')} · ${count(findings.length, 'finding')}`,
+      `${count(http.exchanges.length + (http.http2?.streams.length ?? 0), 'exchange')} · ${count(findings.length, 'finding')}`,
     connection.clientKnown ? '' : '(no SYN captured: which side is the client was inferred)',
+    ...tlsHeading(analysis.tls),
   ].filter((line) => line.length > 0);
 }
 
@@ -65,6 +67,7 @@ function renderHttp(builder: TextBuilder, analysis: StreamAnalysis): void {
     else builder.writeLine(`(no response to request ${index + 1} in the capture)`);
   });
   for (const stop of http.stops) {
+    if (http.http2 && stop.reason === 'switched-protocols') continue; // shown as HTTP/2 below
     const bytes = directionOf(connection, stop.direction).bytes;
     if (stop.offset >= bytes.length) continue;
     builder.writeLine(`${stop.direction === 'client-to-server' ? '▶' : '◀'} ${ARROW[stop.direction]} · bytes ${stop.offset}–${bytes.length} · not parsed as HTTP/1.x (${stop.reason})`);
@@ -102,8 +105,10 @@ export function renderStreamDocument(capture: string, mode: FollowMode, analysis
   });
   for (const line of heading(capture, mode, analysis)) builder.writeLine(line);
   builder.writeLine('');
-  if (mode === 'http' && analysis.http.protocol === 'http') renderHttp(builder, analysis);
-  else {
+  if (mode === 'http' && (analysis.http.protocol === 'http' || analysis.http.http2)) {
+    renderHttp(builder, analysis);
+    if (analysis.http.http2) renderHttp2(builder, analysis.http.http2, (direction) => directionOf(connection, direction).bytes);
+  } else {
     if (mode === 'http') builder.writeLine(NOT_HTTP1_NOTE[analysis.http.protocol] ?? '(this stream is not HTTP/1.x: showing its TCP payload)');
     renderTcp(builder, connection);
   }

@@ -56,6 +56,26 @@ export class TextBuilder {
     }
   }
 
+  /**
+   * Writes `text` as a line of its own standing for bytes [from, to) of a direction (a decoded
+   * HTTP/2 field for its HPACK bytes, a frame summary for its frame): the bytes map across the
+   * line, so a finding on exactly those bytes covers the whole line.
+   */
+  writeMapped(direction: Direction, from: number, to: number, text: string): void {
+    this.endLine();
+    const map = this.positionsOf(direction);
+    const span = Math.max(1, to - from);
+    for (let i = from; i < to && i < map.line.length; i++) {
+      map.line[i] = this.lines.length;
+      map.character[i] = Math.floor(((i - from) * text.length) / span);
+    }
+    if (to < map.line.length && map.line[to] < 0) {
+      map.line[to] = this.lines.length;
+      map.character[to] = text.length;
+    }
+    this.lines.push(text);
+  }
+
   /** Where byte `offset` of a direction was written; bytes not written map to the nearest written one before. */
   locate(direction: Direction, offset: number): Position {
     const map = this.positions.get(direction);

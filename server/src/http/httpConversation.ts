@@ -3,8 +3,9 @@
  * (RFC 9112 §9.3: responses come in request order; 1xx are interim and answer nothing alone).
  */
 import type { StreamProtocol } from '../../../protocol/model';
-import type { HttpMessage, HttpRequest, HttpResponse } from './httpMessage';
+import { fieldsNamed, type HttpMessage, type HttpRequest, type HttpResponse } from './httpMessage';
 import type { TcpConnection } from '../tcp/tcpReassembler';
+import { parseHttp2Conversation, type Http2Conversation } from '../http2/http2Conversation';
 import { latin1, parseHttpMessage, type ParseOutcome } from './parseHttpMessage';
 
 export interface HttpExchange {
@@ -20,6 +21,8 @@ export interface HttpConversation {
   readonly exchanges: readonly HttpExchange[];
   /** Where and why parsing stopped early in a direction (not HTTP, protocol switch, incomplete). */
   readonly stops: readonly { readonly direction: 'client-to-server' | 'server-to-client'; readonly offset: number; readonly reason: string }[];
+  /** HTTP/2 with prior knowledge (protocol 'http2'), or after an `Upgrade: h2c` answered by 101. */
+  readonly http2?: Http2Conversation;
 }
 
 type Stop = HttpConversation['stops'][number];
@@ -153,13 +156,36 @@ const NO_GAPS: DirectionGaps = { clientToServer: [], serverToClient: [] };
 
 export function parseHttpConversation(clientToServer: Uint8Array, serverToClient: Uint8Array, gaps: DirectionGaps = NO_GAPS): HttpConversation {
   const other = recognizeNonHttp1(clientToServer);
+  if (other === 'http2') {
+    const http2 = parseHttp2Conversation(clientToServer, serverToClient, { mode: 'prior-knowledge', clientPreface: 0, serverStart: 0 }, gaps);
+    return { protocol: other, requests: [], responses: [], exchanges: [], stops: [], http2 };
+  }
   if (other) return { protocol: other, requests: [], responses: [], exchanges: [], stops: [] };
   const stops: Stop[] = [];
-  const requests = parseRequests(clientToServer, gaps.clientToServer, stops);
+  let requests = parseRequests(clientToServer, gaps.clientToServer, stops);
   const responses = parseResponses(serverToClient, gaps.serverToClient, requests, stops);
   const protocol: StreamProtocol =
     clientToServer.length + serverToClient.length === 0 ? 'empty' : requests.length + responses.length > 0 ? 'http' : 'tcp';
-  return { protocol, requests, responses, exchanges: pair(requests, responses), stops };
+  const upgrade = h2cUpgrade(requests, responses, stops);
+  if (!upgrade) return { protocol, requests, responses, exchanges: pair(requests, responses), stops };
+  // After the upgrade request the client speaks HTTP/2 (its preface first): not HTTP/1.x requests.
+  requests = requests.slice(0, upgrade.request + 1);
+  const clientPreface = requests[upgrade.request].end;
+  const kept = stops.filter((stop) => stop.direction === 'server-to-client' || stop.offset < clientPreface);
+  const http2 = parseHttp2Conversation(clientToServer, serverToClient, { mode: 'upgrade', clientPreface, serverStart: upgrade.serverStart }, gaps);
+  return { protocol, requests, responses, exchanges: pair(requests, responses), stops: kept, http2 };
+}
+
+/** An `Upgrade: h2c` request answered by 101 with `Upgrade: h2c`: which request, and where the server's frames start. */
+function h2cUpgrade(requests: readonly HttpRequest[], responses: readonly HttpResponse[], stops: readonly Stop[]): { request: number; serverStart: number } | undefined {
+  const switched = responses.findIndex((response) => response.statusLine.status === 101);
+  if (switched < 0) return undefined;
+  const says = (message: HttpMessage) => fieldsNamed(message, 'upgrade').some((field) => /(^|,)\s*h2c\s*($|,)/i.test(field.value));
+  // Interim responses before the 101 answer the same request; each final response answers one.
+  const request = responses.slice(0, switched).filter((response) => response.statusLine.status >= 200).length;
+  if (!requests[request] || !says(requests[request]) || !says(responses[switched])) return undefined;
+  const serverStart = stops.find((stop) => stop.direction === 'server-to-client' && stop.reason === 'switched-protocols')?.offset ?? responses[switched].end;
+  return { request, serverStart };
 }
 
 /** Parses a reassembled connection, resynchronising after its gaps. */

@@ -31,7 +31,9 @@ export class CaptureStore {
   private readonly indexWaiters = new Map<string, ((entry: Entry | undefined) => void)[]>();
 
   async open(file: string, options: AnalyzeOptions): Promise<CaptureAnalysis> {
-    const stamp = await stampOf(file);
+    // A key log (which grows as sessions are added) is part of what the analysis depends on.
+    const keys = options.tlsKeyLogFile;
+    const stamp = `${await stampOf(file)}${keys ? `|${keys}:${await stampOf(keys)}` : ''}`;
     const existing = this.entries.get(file);
     if (existing && existing.stamp === stamp) return existing.analysis;
     const findingsSoFar = new Map<number, number>();

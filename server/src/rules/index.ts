@@ -10,6 +10,12 @@ import { contentLengthMismatch } from './content-length-mismatch';
 import { duplicateContentLength } from './duplicate-content-length';
 import { duplicateHost } from './duplicate-host';
 import { duplicateTransferEncoding } from './duplicate-transfer-encoding';
+import { h2ConnectionSpecificHeader } from './h2-connection-specific-header';
+import { h2ContentLengthMismatch } from './h2-content-length-mismatch';
+import { h2Goaway } from './h2-goaway';
+import { h2InvalidPseudoHeader } from './h2-invalid-pseudo-header';
+import { h2StreamReset } from './h2-stream-reset';
+import { h2UppercaseHeaderName } from './h2-uppercase-header-name';
 import { headerSectionTooLarge } from './header-section-too-large';
 import { incompleteMessage } from './incomplete-message';
 import { invalidChunkSize } from './invalid-chunk-size';
@@ -67,6 +73,12 @@ export const ALL_RULES: readonly Rule[] = [
   missingHost,
   duplicateHost,
   proxyGeneratedError,
+  h2ConnectionSpecificHeader,
+  h2UppercaseHeaderName,
+  h2InvalidPseudoHeader,
+  h2ContentLengthMismatch,
+  h2StreamReset,
+  h2Goaway,
 ];
 
 /** The catalogue without its functions, as sent to the extension and written by the CLI. */

@@ -20,7 +20,9 @@ describe('corpus: expected findings per capture', () => {
   for (const file of allCaptures()) {
     const name = path.basename(file);
     it(name, async () => {
-      const analysis = await analyzeCaptureFile(file);
+      // A TLS sample's key log sits beside it (samples/x.keys for samples/x.pcapng).
+      const keys = file.replace(/\.pcap(ng)?$/, '.keys');
+      const analysis = await analyzeCaptureFile(file, fs.existsSync(keys) ? { tlsKeyLogFile: keys } : {});
       const actual = {
         conversations: analysis.conversations.map((c) => `${c.stream} ${c.protocol} ${c.exchanges.length} exchanges`),
         findings: analysis.findings.map((f) => `${f.ruleId} stream ${f.stream} ${f.direction} ${f.offset}+${f.length} frame ${f.frame}`),

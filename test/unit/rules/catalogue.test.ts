@@ -24,7 +24,7 @@ describe('rule catalogue', () => {
       });
 
       it('names its RFC section with a link and explains itself', () => {
-        assert.match(rule.rfc.url, /^https:\/\/www\.rfc-editor\.org\/rfc\/rfc(9110|9112|9293)#section-[\d.]+$/);
+        assert.match(rule.rfc.url, /^https:\/\/www\.rfc-editor\.org\/rfc\/rfc(9110|9112|9113|9293)#section-[\d.]+$/);
         assert.ok(rule.rfc.url.includes(rule.rfc.section), `${rule.rfc.url} points at §${rule.rfc.section}`);
         assert.ok(rule.title.length > 10 && rule.description.length > 80);
       });
