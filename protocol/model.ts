@@ -239,7 +239,7 @@ export interface LiveCaptureStatus {
   /** Conversation rows that changed since the previous status (new ones included). */
   readonly changed: readonly ConversationSummary[];
   readonly statistics?: CaptureStatistics;
-  /** Why the capture ended or failed, as one sentence. */
+  /** One sentence on what went wrong or changed: why it ended or failed, or that live analysis stopped. */
   readonly message?: string;
 }
 //#endregion

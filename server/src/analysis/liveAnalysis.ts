@@ -20,6 +20,9 @@ import type { StreamAnalysis } from './analyzeCapture';
 import { findCaptureViolations } from './findRuleViolations';
 import { summarizeConversation } from './summarizeConversation';
 
+/** While streams keep changing, capture-scope rules still run this often. */
+const CAPTURE_RULES_EVERY_MS = 1000;
+
 export interface LiveUpdate {
   /** Streams whose analysis changed (new segments, or capture-scope findings that moved). */
   readonly changed: readonly StreamAnalysis[];
@@ -68,10 +71,17 @@ export class LiveAnalysis {
   private readonly summaries = new Map<number, ConversationSummary>();
   private readonly reported = new Set<string>();
   private captureFindings = new Map<number, readonly Finding[]>();
+  private captureRulesAt = 0;
   private packetCount = 0;
+  private payload = 0;
 
   get packets(): number {
     return this.packetCount;
+  }
+
+  /** TCP payload held so far, in bytes (the analysis keeps every segment until the capture ends). */
+  get payloadBytes(): number {
+    return this.payload;
   }
 
   add(segment: TcpSegment): void {
@@ -83,6 +93,7 @@ export class LiveAnalysis {
     reassembler.add(segment);
     this.dirty.add(segment.stream);
     this.packetCount++;
+    this.payload += segment.payload.length;
   }
 
   get pending(): boolean {
@@ -93,16 +104,25 @@ export class LiveAnalysis {
    * Re-analyses the streams that received segments. `final`: the capture has ended, so nothing is
    * held back any more. `now` stamps new findings (server clock, ms).
    */
-  update(options: { final?: boolean; now?: number } = {}): LiveUpdate {
+  update(options: { final?: boolean; now?: number; budgetMs?: number } = {}): LiveUpdate {
     const changedIds = new Set<number>();
+    // With a budget, streams left over stay dirty for the next update, so one update never holds
+    // the event loop long (the capture's pipes are read on the same thread). Not at the end.
+    const deadline = options.final || options.budgetMs === undefined ? Infinity : performance.now() + options.budgetMs;
     for (const stream of this.dirty) {
+      if (changedIds.size > 0 && performance.now() > deadline) break;
+      this.dirty.delete(stream);
       const connection = this.reassemblers.get(stream)?.finish()[0];
       if (!connection) continue;
       this.own.set(stream, analyzeConnection(connection, ALL_RULES));
       changedIds.add(stream);
     }
-    this.dirty.clear();
-    if (changedIds.size > 0 || options.final) {
+    // Capture-scope rules relate streams to each other: they run once every changed stream is in
+    // (or at least every second while streams keep changing), and at the end.
+    const now = options.now ?? Date.now();
+    const captureRulesDue = this.dirty.size === 0 || now - this.captureRulesAt >= CAPTURE_RULES_EVERY_MS;
+    if ((changedIds.size > 0 && captureRulesDue) || options.final) {
+      this.captureRulesAt = now;
       const byStream = new Map<number, Finding[]>();
       for (const finding of findCaptureViolations([...this.own.values()], ALL_RULES)) {
         const list = byStream.get(finding.stream) ?? [];
@@ -119,7 +139,6 @@ export class LiveAnalysis {
     const changed: StreamAnalysis[] = [];
     const rows: ConversationSummary[] = [];
     const newFindings: LiveFinding[] = [];
-    const now = options.now ?? Date.now();
     // At the end, every stream: findings held back on a stream that got no more segments are shown now.
     const candidates = options.final ? [...this.own.keys()] : [...changedIds];
     for (const stream of candidates.sort((a, b) => a - b)) {

@@ -4,7 +4,7 @@
  * LiveCaptureStatus. The language server and the CLI both drive captures through this class;
  * neither holds capture or analysis logic of its own.
  */
-import type { CaptureLimits, LiveCaptureSource, LiveCaptureState, LiveCaptureStatus, LiveFinding } from '../../../protocol/model';
+import type { CaptureLimits, ConversationSummary, LiveCaptureSource, LiveCaptureState, LiveCaptureStatus, LiveFinding } from '../../../protocol/model';
 import type { CaptureAnalysis, StreamAnalysis } from '../analysis/analyzeCapture';
 import { LiveAnalysis, type LiveUpdate } from '../analysis/liveAnalysis';
 import { LiveCapture, type LiveCaptureOptions } from '../tshark/liveCapture';
@@ -14,12 +14,23 @@ import { tsharkVersion } from '../tshark/tsharkRunner';
 export interface LiveSessionOptions extends LiveCaptureOptions {
   /** Every update: the status (with its deltas) and the analyses of the streams that changed. */
   readonly onStatus?: (status: LiveCaptureStatus, changed: readonly StreamAnalysis[]) => void;
-  /** Shortest gap between two updates (default 50 ms); it grows when an update takes long. */
+  /** Shortest gap between two updates (default 50 ms). */
   readonly updateIntervalMs?: number;
+  /** TCP payload the live analysis holds at most (default LIVE_ANALYSIS_MAX_BYTES). */
+  readonly maxAnalysisBytes?: number;
 }
 
 /** A status goes out at least this often while capturing, for the elapsed time and byte count. */
 const HEARTBEAT_MS = 1000;
+/** Longest an update holds the event loop, which also reads the capture's pipes. */
+const UPDATE_SLICE_MS = 20;
+/** Changed conversation rows go out at most this often (at once when they carry a new finding). */
+const ROWS_EVERY_MS = 250;
+/**
+ * The live analysis holds every TCP segment until the capture ends; past this much payload it
+ * stops (the capture goes on, and the saved file is analysed in full when it is reopened).
+ */
+export const LIVE_ANALYSIS_MAX_BYTES = 512 * 1024 * 1024;
 
 export class LiveSession {
   /** Settles with the final status once the capture has ended (stop, limit, or failure); never rejects. */
@@ -33,7 +44,11 @@ export class LiveSession {
   private timer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
   private lastUpdateAt = 0;
-  private lastUpdateCost = 0;
+  /** The last update left streams for the next one (its time slice ran out). */
+  private sliced = false;
+  private readonly pendingRows = new Map<number, ConversationSummary>();
+  private lastRowsAt = 0;
+  private analysisStopped = false;
 
   /** Starts the capture; rejects with one sentence when it cannot (tshark or dumpcap missing, no permission…). */
   static async start(source: LiveCaptureSource, limits: CaptureLimits, options: LiveSessionOptions = {}): Promise<LiveSession> {
@@ -133,9 +148,11 @@ export class LiveSession {
     let readerError: unknown;
     try {
       for await (const segment of this.capture.reader.segments(this.readerAbort.signal)) {
+        if (this.analysisStopped) continue; // tshark is finishing what it had
         this.analysis.add(segment);
         // dumpcap counts packets itself (-c); a command source is stopped here, on TCP packets.
         if (this.limits.packets && this.capture.sourceKind === 'command' && this.analysis.packets >= this.limits.packets) this.capture.stop();
+        if (this.analysis.payloadBytes > (this.options.maxAnalysisBytes ?? LIVE_ANALYSIS_MAX_BYTES)) this.stopAnalysis();
         this.schedule();
       }
     } catch (error) {
@@ -159,11 +176,19 @@ export class LiveSession {
       }
     }
     this.state = kept || !problem ? 'stopped' : 'failed';
-    this.message = problem;
+    this.message = problem ?? this.message;
     const update = this.analysis.update({ final: true });
-    const status = this.status(update);
+    const status = this.status({ rows: this.takeRows(update.rows, true), newFindings: update.newFindings });
     this.options.onStatus?.(status, update.changed);
     return status;
+  }
+
+  private stopAnalysis(): void {
+    this.analysisStopped = true;
+    this.capture.detachReader();
+    const megabytes = Math.round(this.analysis.payloadBytes / 1024 / 1024);
+    this.message = `Live analysis stopped after ${megabytes} MB of TCP payload to keep memory bounded; the capture goes on, and the saved file is analysed in full.`;
+    this.flush();
   }
 
   private describeReaderError(error: unknown): string {
@@ -173,10 +198,14 @@ export class LiveSession {
     return `tshark stopped reading ${this.capture.label}: ${error instanceof Error ? error.message : String(error)}`;
   }
 
-  /** Updates as soon as the current burst of segments is in, but no closer together than the interval. */
+  /**
+   * Updates as soon as the current burst of segments is in, but no closer together than the
+   * interval. An update that ran out of its time slice continues after as long again: reading
+   * tshark's output gets at least half the thread, so the analysis may lag but intake never does.
+   */
   private schedule(): void {
     if (this.timer) return;
-    const gap = Math.max(this.options.updateIntervalMs ?? 50, 2 * this.lastUpdateCost);
+    const gap = this.analysis.pending && this.sliced ? UPDATE_SLICE_MS : (this.options.updateIntervalMs ?? 50);
     const wait = Math.max(0, this.lastUpdateAt + gap - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -185,10 +214,20 @@ export class LiveSession {
   }
 
   private flush(): void {
-    const started = performance.now();
-    const update = this.analysis.pending ? this.analysis.update() : { changed: [], rows: [], newFindings: [] };
-    this.lastUpdateCost = performance.now() - started;
+    const update = this.analysis.pending ? this.analysis.update({ budgetMs: UPDATE_SLICE_MS }) : { changed: [], rows: [], newFindings: [] };
+    this.sliced = this.analysis.pending;
     this.lastUpdateAt = Date.now();
-    this.options.onStatus?.(this.status(update), update.changed);
+    this.options.onStatus?.(this.status({ rows: this.takeRows(update.rows, update.newFindings.length > 0), newFindings: update.newFindings }), update.changed);
+    if (this.sliced) this.schedule();
+  }
+
+  /** Rows changed since the last ones sent, when they are due (a busy stream changes on every update). */
+  private takeRows(rows: readonly ConversationSummary[], now: boolean): ConversationSummary[] {
+    for (const row of rows) this.pendingRows.set(row.stream, row);
+    if (!now && Date.now() - this.lastRowsAt < ROWS_EVERY_MS) return [];
+    this.lastRowsAt = Date.now();
+    const due = [...this.pendingRows.values()];
+    this.pendingRows.clear();
+    return due;
   }
 }

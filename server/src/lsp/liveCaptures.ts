@@ -25,6 +25,8 @@ export class LiveCaptures {
   private readonly sessions = new Map<string, LiveSession>();
   /** Stream-document URIs with published diagnostics, per capture. */
   private readonly published = new Map<string, Set<string>>();
+  /** What was last published per stream, per capture: findings as text. */
+  private readonly signatures = new Map<string, Map<number, string>>();
 
   constructor(private readonly sink: LiveCaptureSink) {}
 
@@ -70,19 +72,29 @@ export class LiveCaptures {
     this.sessions.delete(session.file);
     for (const uri of this.published.get(session.file) ?? []) this.sink.diagnostics(uri, []);
     this.published.delete(session.file);
+    this.signatures.delete(session.file);
     return session.done;
   }
 
+  /**
+   * Diagnostics of a stream are rendered and sent again only when its findings change: a stream
+   * that merely grows keeps its findings where they are (new exchanges go below them), and
+   * re-rendering every busy stream on every update would cost more than the analysis.
+   */
   private publish(capture: string, changed: readonly StreamAnalysis[]): void {
     const session = this.sessions.get(capture);
     let uris = this.published.get(capture);
+    let signatures = this.signatures.get(capture);
+    if (!signatures) this.signatures.set(capture, (signatures = new Map()));
     for (const analysis of changed) {
       const stream = analysis.connection.stream;
       const uri = formatStreamUri({ capture, stream, mode: 'http' });
-      if (analysis.findings.length === 0 && !uris?.has(uri)) {
+      const signature = analysis.findings.map((f) => `${f.ruleId}|${f.direction}|${f.offset}|${f.length}|${f.message}`).join('\n');
+      if (signature === (signatures.get(stream) ?? '')) {
         this.sink.streamChanged(capture, stream);
         continue;
       }
+      signatures.set(stream, signature);
       const rendered = renderStreamDocument(capture, 'http', analysis);
       const others = { capture, stream: (id: number) => session?.stream(id) };
       this.sink.diagnostics(uri, toDiagnostics(uri, rendered, analysis.findings, others));

@@ -228,6 +228,8 @@ export interface LiveCaptureOptions extends TsharkOptions {
 }
 
 const PCAPNG_MAGIC = 0x0a0d0d0a;
+/** Capture data held for tshark when it falls behind, before the source is paused (about a minute at 10k packets/s). */
+const TSHARK_BUFFER_BYTES = 64 * 1024 * 1024;
 
 /** Captures still running, killed with the server if it exits while they are (see also processGuard.ts). */
 const running = new Set<LiveCapture>();
@@ -260,6 +262,7 @@ export class LiveCapture {
   private killTimer?: NodeJS.Timeout;
   private durationTimer?: NodeJS.Timeout;
   private endedPromise?: Promise<LiveCaptureEnd>;
+  private detach?: () => void;
 
   /** Starts capturing; resolves once the source has written its file header, or rejects with one sentence. */
   static async start(source: LiveCaptureSource, limits: CaptureLimits, options: LiveCaptureOptions = {}): Promise<LiveCapture> {
@@ -330,7 +333,9 @@ export class LiveCapture {
     const open = (flags: number) => new Promise<number>((resolve, reject) => fs.open(this.fifo, flags, (error, fd) => (error ? reject(error) : resolve(fd))));
     const [readerFd, writerFd] = await Promise.all([open(fs.constants.O_RDONLY), open(fs.constants.O_WRONLY)]);
     this.readerFd = readerFd;
-    const fifoSocket = new net.Socket({ fd: writerFd, readable: false, writable: true });
+    // A deep buffer towards tshark: while the analysis holds the event loop, the source's stdout
+    // is still drained into the file, instead of backing up into dumpcap (and kernel drops).
+    const fifoSocket = new net.Socket({ fd: writerFd, readable: false, writable: true, writableHighWaterMark: TSHARK_BUFFER_BYTES } as net.SocketConstructorOpts);
     const fileStream = fs.createWriteStream(this.rawFile);
     const argv = sourceArgv(this.source, this.limits, this.directory, this.options);
     const subprocess = execa(process.execPath, buildGuardArgs(this.directory, argv), {
@@ -364,6 +369,10 @@ export class LiveCapture {
     });
     stdout.pipe(fileStream);
     stdout.pipe(fifoSocket);
+    this.detach = () => {
+      stdout.unpipe(fifoSocket);
+      fifoSocket.end();
+    };
     const closed = (stream: fs.WriteStream | net.Socket) => new Promise<void>((resolve) => (stream.closed ? resolve() : stream.once('close', () => resolve())));
 
     this.endedPromise = (async (): Promise<LiveCaptureEnd> => {
@@ -441,6 +450,12 @@ export class LiveCapture {
       throw new TsharkError('failed', `tshark could not rewrite the capture of ${this.label} as pcapng: ${captureStderrDetail(String(result.stderr)).split('\n')[0] || `exit code ${result.exitCode}`}.`);
     }
     await fsp.rm(this.rawFile, { force: true });
+  }
+
+  /** Stops feeding tshark (it reads what it has, then ends) while the file keeps receiving everything. */
+  detachReader(): void {
+    this.detach?.();
+    this.detach = undefined;
   }
 
   /** The reader has ended (or will never start): tshark has its own copy of the FIFO's read end. */

@@ -7,11 +7,12 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LiveCaptureStatus } from '../../../protocol/model';
 import { parseStreamUri } from '../../../protocol/streamUri';
-import { median, processesWith, requestRepeatedly, startIncidentOrigin, waitForNoProcesses, type Origin } from '../../live/support';
+import { assertWithinOneSecond, median, processesWith, requestRepeatedly, startIncidentOrigin, waitForNoProcesses, type Origin } from '../../live/support';
 
 const LIVE_FINDINGS = 5;
 
@@ -62,7 +63,11 @@ describe('Live capture on lo', function () {
   });
 
   after(async () => {
+    // Whatever failed, closing the editors ends their captures; none may outlive the suite.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const left = await waitForNoProcesses(path.join(os.tmpdir(), 'wirelens-live-'), 10_000);
     await origin.close();
+    assert.deepEqual(left, [], 'no capture process outlives the suite');
   });
 
   it('shows each finding in the Problems panel within 1 s of the packet that completed the response', async () => {
@@ -91,7 +96,8 @@ describe('Live capture on lo', function () {
         `      packet → Problems panel over ${latencies.length} live findings: median ${median(latencies).toFixed(0)} ms, worst ${Math.max(...latencies).toFixed(0)} ms ` +
           `(${latencies.map((l) => l.toFixed(0)).join(', ')})`,
       );
-      for (const latency of latencies) assert.ok(latency >= 0 && latency < 1000, `a finding took ${latency} ms to reach the Problems panel (limit 1 s)`);
+      for (const latency of latencies) assert.ok(latency >= 0, 'a diagnostic before its response arrived?');
+      assertWithinOneSecond(latencies);
 
       const diagnostics = streamDiagnostics(capture);
       const [first] = diagnostics.get(0)!;

@@ -97,8 +97,10 @@ describe('language server live capture', function () {
   afterEach(async () => {
     if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
     server = undefined;
+    const left = await waitForNoProcesses(scratch, 10_000);
     await origin.close();
     fs.rmSync(scratch, { recursive: true, force: true });
+    assert.deepEqual(left, [], 'no capture process outlives its test');
   });
 
   const start = (s: Server) =>
