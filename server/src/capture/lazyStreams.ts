@@ -4,12 +4,12 @@
  * captures they get streams whose bytes and parse are read from the file when a rule touches them
  * (a few recent ones cached): identical answers, memory of a handful of streams.
  */
-import type { ConversationSummary, Endpoint, Finding } from '../../../protocol/model';
+import type { Endpoint, Finding } from '../../../protocol/model';
 import { parseHttpConnection, parseHttpConversation, type HttpConversation } from '../http/httpConversation';
 import type { AnalysedStream } from '../rules/rule';
 import type { ReassembledDirection, TcpConnection } from '../tcp/tcpReassembler';
 import { reassembleOne } from './analyzeStream';
-import { readStreamSegments, type StreamPacketData } from './packetReader';
+import { PacketReader, SegmentMaker, withStreamSegments, type StreamPacketData } from './packetReader';
 
 interface Loaded {
   readonly connection: TcpConnection;
@@ -20,9 +20,13 @@ const EMPTY_DIRECTION: ReassembledDirection = { bytes: new Uint8Array(0), spans:
 
 export class LazyStreamLoader {
   private readonly cache = new Map<number, Loaded>();
+  private reader?: PacketReader;
+  private maker?: SegmentMaker;
 
   constructor(
     private readonly index: StreamPacketData,
+    /** Told how many bytes each stream read back had (for memory control in workers). */
+    private readonly onLoad?: (bytes: number) => void,
     private readonly cacheSize = 4,
   ) {}
 
@@ -33,13 +37,22 @@ export class LazyStreamLoader {
       this.cache.set(stream, cached);
       return cached;
     }
-    const connection = reassembleOne(readStreamSegments(this.index, stream));
+    this.reader ??= new PacketReader(this.index);
+    this.maker ??= new SegmentMaker(this.index);
+    const connection = withStreamSegments(this.reader, this.maker, this.index, stream, reassembleOne);
     const loaded: Loaded = connection
       ? { connection, http: parseHttpConnection(connection) }
       : { connection: emptyConnection(stream), http: parseHttpConversation(new Uint8Array(0), new Uint8Array(0)) };
     this.cache.set(stream, loaded);
+    this.onLoad?.(loaded.connection.clientToServer.bytes.length + loaded.connection.serverToClient.bytes.length);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as number);
     return loaded;
+  }
+
+  /** Closes the capture file (reopened if a stream is loaded again). */
+  close(): void {
+    this.reader?.close();
+    this.reader = undefined;
   }
 }
 
@@ -48,37 +61,47 @@ function emptyConnection(stream: number): TcpConnection {
   return { stream, client: nobody, server: nobody, clientKnown: false, packets: 0, firstTime: 0, lastTime: 0, clientToServer: EMPTY_DIRECTION, serverToClient: EMPTY_DIRECTION };
 }
 
-/** A TcpConnection whose facts come from the scan's row and whose directions load on access. */
+/** A TcpConnection that reads its stream from the file the first time anything but its id is asked for. */
 class LazyConnection implements TcpConnection {
-  readonly stream: number;
-  readonly client: Endpoint;
-  readonly server: Endpoint;
-  readonly packets: number;
-  readonly firstTime: number;
-  readonly lastTime: number;
-
   constructor(
     private readonly loader: LazyStreamLoader,
-    summary: ConversationSummary,
-  ) {
-    this.stream = summary.stream;
-    this.client = summary.client;
-    this.server = summary.server;
-    this.packets = summary.packets;
-    this.firstTime = summary.start;
-    this.lastTime = summary.start + summary.durationSeconds;
+    readonly stream: number,
+  ) {}
+
+  private get loaded(): TcpConnection {
+    return this.loader.load(this.stream).connection;
+  }
+
+  get client(): Endpoint {
+    return this.loaded.client;
+  }
+
+  get server(): Endpoint {
+    return this.loaded.server;
   }
 
   get clientKnown(): boolean {
-    return this.loader.load(this.stream).connection.clientKnown;
+    return this.loaded.clientKnown;
+  }
+
+  get packets(): number {
+    return this.loaded.packets;
+  }
+
+  get firstTime(): number {
+    return this.loaded.firstTime;
+  }
+
+  get lastTime(): number {
+    return this.loaded.lastTime;
   }
 
   get clientToServer(): ReassembledDirection {
-    return this.loader.load(this.stream).connection.clientToServer;
+    return this.loaded.clientToServer;
   }
 
   get serverToClient(): ReassembledDirection {
-    return this.loader.load(this.stream).connection.serverToClient;
+    return this.loaded.serverToClient;
   }
 }
 
@@ -87,10 +110,10 @@ class LazyAnalysedStream implements AnalysedStream {
 
   constructor(
     private readonly loader: LazyStreamLoader,
-    summary: ConversationSummary,
+    stream: number,
     readonly findings: readonly Finding[],
   ) {
-    this.connection = new LazyConnection(loader, summary);
+    this.connection = new LazyConnection(loader, stream);
   }
 
   get http(): HttpConversation {
@@ -98,8 +121,21 @@ class LazyAnalysedStream implements AnalysedStream {
   }
 }
 
-/** Every scanned stream as a capture-scope rule input that reads its bytes only when used. */
-export function lazyAnalysedStreams(index: StreamPacketData, streams: readonly { readonly summary: ConversationSummary; readonly findings: readonly Finding[] }[]): AnalysedStream[] {
-  const loader = new LazyStreamLoader(index);
-  return streams.map(({ summary, findings }) => new LazyAnalysedStream(loader, summary, findings));
+/**
+ * Runs `use` over every stream of the capture (in stream order) as capture-scope rule inputs
+ * that read their bytes only when used; `findings` holds each stream's findings (absent: none).
+ */
+export function withLazyAnalysedStreams<T>(
+  index: StreamPacketData,
+  findings: ReadonlyMap<number, readonly Finding[]>,
+  use: (streams: AnalysedStream[]) => T,
+  onLoad?: (bytes: number) => void,
+): T {
+  const loader = new LazyStreamLoader(index, onLoad);
+  try {
+    const streams = Array.from({ length: index.streamStart.length - 1 }, (_, stream) => new LazyAnalysedStream(loader, stream, findings.get(stream) ?? []));
+    return use(streams);
+  } finally {
+    loader.close();
+  }
 }

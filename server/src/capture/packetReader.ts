@@ -41,6 +41,7 @@ export class PacketReader {
   private readonly record = newCaptureRecord();
   /** Bytes read from the file so far (tests check that a follow reads only its stream). */
   bytesRead = 0;
+  private streamBuf = Buffer.allocUnsafeSlow(256 * 1024);
 
   constructor(private readonly data: Pick<PacketSourceData, 'file' | 'format' | 'packets'>) {
     this.fd = fs.openSync(data.file, 'r');
@@ -96,14 +97,22 @@ export class PacketReader {
   }
 
   /**
-   * Reads one stream's records into a buffer of their own (records adjacent in the file in one
-   * read) and calls `visit` for each. The buffer is not reused: segments may keep views into it.
+   * Reads one stream's records into one buffer (records adjacent in the file in one read) and
+   * calls `visit` for each. By default the buffer is the stream's own, so segments may keep views
+   * into it; with `reuse` it is this reader's, overwritten by the next call (for callers that
+   * reassemble before reading on: fewer large allocations, which glibc would keep as RSS).
    */
-  readStream(indices: ArrayLike<number>, visit: (packet: number, record: CaptureRecord, buf: Buffer) => void): void {
+  readStream(indices: ArrayLike<number>, visit: (packet: number, record: CaptureRecord, buf: Buffer) => void, reuse = false): void {
     const { recordOffset, recordLength, frame } = this.data.packets;
     let total = 0;
     for (let k = 0; k < indices.length; k++) total += recordLength[indices[k]];
-    const buf = Buffer.allocUnsafe(total);
+    let buf: Buffer;
+    if (reuse) {
+      if (this.streamBuf.length < total) this.streamBuf = Buffer.allocUnsafeSlow(Math.max(total, Math.ceil(this.streamBuf.length * 1.5)));
+      buf = this.streamBuf;
+    } else {
+      buf = Buffer.allocUnsafe(total);
+    }
     let at = 0;
     for (let k = 0; k < indices.length; ) {
       const start = recordOffset[indices[k]];
@@ -209,6 +218,18 @@ export class SegmentMaker {
   forget(stream: number): void {
     this.scales.delete(stream);
   }
+}
+
+/**
+ * One stream's segments through `reassemble` with the reader's own buffer (the segments point
+ * into it, so they must not outlive `reassemble`).
+ */
+export function withStreamSegments<T>(reader: PacketReader, maker: SegmentMaker, index: StreamPacketData, stream: number, reassemble: (segments: TcpSegment[]) => T): T {
+  const segments: TcpSegment[] = [];
+  const indices = index.streamPackets.subarray(index.streamStart[stream], index.streamStart[stream + 1]);
+  reader.readStream(indices, (packet, record, buf) => segments.push(maker.make(packet, record, buf, false)), true);
+  maker.forget(stream);
+  return reassemble(segments);
 }
 
 /** The TCP segments of one stream, read on demand. */

@@ -77,7 +77,7 @@ export async function readRecords(
 ): Promise<ReadRecordsResult> {
   const handle = await fs.promises.open(file, 'r');
   const record = newCaptureRecord();
-  let buf = Buffer.allocUnsafe(options.chunkSize ?? 8 * 1024 * 1024);
+  let buf = Buffer.allocUnsafeSlow(options.chunkSize ?? 2 * 1024 * 1024);
   let bufStart = parser.headerLength; // file offset of buf[0]
   let filled = 0;
   let frames = 0;

@@ -17,9 +17,9 @@ import type { AnalysedStream, Rule } from '../rules/rule';
 import type { AnalysedConnection } from './analyzeStream';
 import type { CaptureIndex } from './captureIndex';
 import { CaptureFormatError } from './captureRecord';
-import { lazyAnalysedStreams } from './lazyStreams';
+import { withLazyAnalysedStreams } from './lazyStreams';
 import type { StreamPacketData } from './packetReader';
-import type { ScannedStream, ScanWorkerInput, ScanWorkerMessage } from './scanProtocol';
+import type { ScannedStream, ScanWorkerInput, ScanWorkerJob, ScanWorkerMessage } from './scanProtocol';
 import { toScannedStream } from './scannedStream';
 import { ScanAbortedError, scanStreams, StreamCursor } from './streamScanner';
 
@@ -101,6 +101,7 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
   const onProgress = (packets: number) => options.onProgress?.(packets, packets / total);
   const cursor = StreamCursor.create(index.conversations.length);
   const analyses = options.keepAnalyses ? new Map<number, AnalysedConnection>() : undefined;
+  let pool: ScanWorker[] | undefined;
 
   if (workers === 0) {
     await scanStreams(
@@ -118,75 +119,120 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
   } else {
     const data = streamData(index);
     const done = new Array<number>(workers).fill(0);
+    pool = Array.from({ length: workers }, () => new ScanWorker(workerScript!, data));
     // One worker failing stops the others.
     const stop = new AbortController();
     const forward = () => stop.abort();
     options.signal?.addEventListener('abort', forward);
     try {
       await Promise.all(
-        Array.from({ length: workers }, (_, w) =>
-          runWorker(workerScript!, { ...data, job: 'scan', cursor: cursor.shared }, stop.signal, (message) => {
-            if (message.type === 'streams') for (const scanned of message.streams) accept(scanned);
-            else if (message.type === 'progress') {
-              done[w] = message.packets;
-              onProgress(done.reduce((sum, n) => sum + n, 0));
-            }
-          }).catch((error: unknown) => {
-            stop.abort();
-            throw error;
-          }),
+        pool.map((worker, w) =>
+          worker
+            .run({ job: 'scan', cursor: cursor.shared }, stop.signal, (message) => {
+              if (message.type === 'streams') for (const scanned of message.streams) accept(scanned);
+              else if (message.type === 'progress') {
+                done[w] = message.packets;
+                onProgress(done.reduce((sum, n) => sum + n, 0));
+              }
+            })
+            .catch((error: unknown) => {
+              stop.abort();
+              throw error;
+            }),
         ),
       );
+    } catch (error) {
+      for (const worker of pool) worker.terminate();
+      throw error;
     } finally {
       options.signal?.removeEventListener('abort', forward);
     }
-    if (options.signal?.aborted) throw new ScanAbortedError('scan cancelled');
+    // The first worker stays for the capture-scope rules; the others go.
+    for (const worker of pool.slice(1)) worker.terminate();
+    if (options.signal?.aborted) {
+      pool[0].terminate();
+      throw new ScanAbortedError('scan cancelled');
+    }
   }
 
   const streams = results.filter((s): s is ScannedStream => s !== undefined);
   const rulesStarted = performance.now();
   let captureFindings: readonly Finding[] = [];
-  if (captureRules.length > 0) {
+  if (captureRules.length === 0) for (const worker of pool ?? []) worker.terminate();
+  else {
     if (analyses) {
       const inputs: AnalysedStream[] = streams.map((scanned) => ({ ...analyses.get(scanned.summary.stream)!, findings: scanned.findings }));
       captureFindings = findCaptureViolations(inputs, captureRules);
-    } else if (workers > 0) {
-      await runWorker(workerScript!, { ...streamData(index), job: 'capture-rules', streams }, options.signal, (message) => {
-        if (message.type === 'capture-findings') captureFindings = message.findings;
-      });
+    } else if (pool) {
+      try {
+        const findings = streams.filter((s) => s.findings.length > 0).map((s) => [s.summary.stream, s.findings] as const);
+        await pool[0].run({ job: 'capture-rules', findings }, options.signal, (message) => {
+          if (message.type === 'capture-findings') captureFindings = message.findings;
+        });
+      } finally {
+        pool[0].terminate();
+      }
     } else {
-      captureFindings = findCaptureViolations(lazyAnalysedStreams(index, streams), captureRules);
+      const findings = new Map(streams.map((s) => [s.summary.stream, s.findings] as const));
+      captureFindings = withLazyAnalysedStreams(index, findings, (inputs) => findCaptureViolations(inputs, captureRules));
     }
   }
   const finished = performance.now();
   return { streams, captureFindings, analyses, workers, ms: finished - started, captureRulesMs: finished - rulesStarted };
 }
 
-/** Runs one worker job to its end; rejects on its error, its crash, or the signal. */
-function runWorker(script: string, input: ScanWorkerInput, signal: AbortSignal | undefined, onMessage: (message: ScanWorkerMessage) => void): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(new ScanAbortedError('scan cancelled'));
-    const worker = new Worker(script, { workerData: input, resourceLimits: WORKER_LIMITS });
-    let settled = false;
-    const finish = (error?: Error) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      void worker.terminate();
-      if (error) reject(error);
-      else resolve();
-    };
-    const onAbort = () => finish(new ScanAbortedError('scan cancelled'));
-    signal?.addEventListener('abort', onAbort);
-    worker.on('message', (message: ScanWorkerMessage) => {
-      if (settled) return;
-      if (message.type === 'done') return finish();
+/** A worker thread holding the capture's index columns, running one job at a time. */
+class ScanWorker {
+  private readonly worker: Worker;
+  private current?: { readonly onMessage: (message: ScanWorkerMessage) => void; readonly finish: (error?: Error) => void };
+  private exited = false;
+
+  constructor(script: string, data: ScanWorkerInput) {
+    this.worker = new Worker(script, { workerData: data, resourceLimits: WORKER_LIMITS });
+    this.worker.on('message', (message: ScanWorkerMessage) => {
+      const current = this.current;
+      if (!current) return;
+      if (message.type === 'done') return current.finish();
       if (message.type === 'error') {
-        return finish(message.name === 'CaptureFormatError' ? new CaptureFormatError(message.message) : new Error(`scan worker failed: ${message.message}`));
+        return current.finish(message.name === 'CaptureFormatError' ? new CaptureFormatError(message.message) : new Error(`scan worker failed: ${message.message}`));
       }
-      onMessage(message);
+      current.onMessage(message);
     });
-    worker.on('error', (error) => finish(new Error(`scan worker failed: ${error.message}`)));
-    worker.on('exit', (code) => finish(new Error(`scan worker exited with code ${code} before finishing`)));
-  });
+    this.worker.on('error', (error) => this.current?.finish(new Error(`scan worker failed: ${error.message}`)));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      this.current?.finish(new Error(`scan worker exited with code ${code} before finishing`));
+    });
+  }
+
+  /** Runs one job to its end; rejects on its error, the worker's crash, or the signal. */
+  run(job: ScanWorkerJob, signal: AbortSignal | undefined, onMessage: (message: ScanWorkerMessage) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted || this.exited) {
+        this.terminate();
+        return reject(signal?.aborted ? new ScanAbortedError('scan cancelled') : new Error('scan worker is gone'));
+      }
+      const onAbort = () => {
+        this.current?.finish(new ScanAbortedError('scan cancelled'));
+        this.terminate();
+      };
+      this.current = {
+        onMessage,
+        finish: (error?: Error) => {
+          this.current = undefined;
+          signal?.removeEventListener('abort', onAbort);
+          if (error) reject(error);
+          else resolve();
+        },
+      };
+      signal?.addEventListener('abort', onAbort);
+      this.worker.postMessage(job);
+    });
+  }
+
+  terminate(): void {
+    if (this.exited) return;
+    this.exited = true;
+    void this.worker.terminate();
+  }
 }

@@ -8,19 +8,21 @@ export interface ScannedStream {
   readonly findings: readonly Finding[];
 }
 
-export type ScanWorkerInput = StreamPacketData &
-  (
-    | {
-        /** Scan streams, taking blocks of them from a StreamCursor on this shared counter. */
-        readonly job: 'scan';
-        readonly cursor: Int32Array;
-      }
-    | {
-        /** Run the capture-scope rules over every stream (scanned already). */
-        readonly job: 'capture-rules';
-        readonly streams: readonly ScannedStream[];
-      }
-  );
+/** A worker's workerData: what it needs to read any stream of the capture. */
+export type ScanWorkerInput = StreamPacketData;
+
+/** Jobs, posted to a worker one at a time; each ends with a `done` (or `error`) message. */
+export type ScanWorkerJob =
+  | {
+      /** Scan streams, taking blocks of them from a StreamCursor on this shared counter. */
+      readonly job: 'scan';
+      readonly cursor: Int32Array;
+    }
+  | {
+      /** Run the capture-scope rules over every stream (scanned already): the findings of the streams that have some. */
+      readonly job: 'capture-rules';
+      readonly findings: readonly (readonly [number, readonly Finding[]])[];
+    };
 
 export type ScanWorkerMessage =
   | { readonly type: 'streams'; readonly streams: readonly ScannedStream[] }

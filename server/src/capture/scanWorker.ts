@@ -1,20 +1,24 @@
 /**
- * Worker-thread entry of the full scan (bundled as dist/scanWorker.js). A `scan` job analyses
- * blocks of streams taken from the shared cursor, posting them in small batches as they complete,
- * and progress. A `capture-rules` job runs the capture-scope rules over every stream, reading
- * streams from the file as the rules touch them, away from the language server's thread.
+ * Worker-thread entry of the full scan (bundled as dist/scanWorker.js). It gets the capture's
+ * index columns once (workerData, shared memory) and then jobs: `scan` analyses blocks of
+ * streams taken from the shared cursor, posting them in small batches as they complete, and
+ * progress; `capture-rules` runs the capture-scope rules over every stream, reading streams from
+ * the file as the rules touch them. One worker does both in turn, so the rules need no new thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Finding } from '../../../protocol/model';
 import { findCaptureViolations } from '../analysis/findRuleViolations';
 import { ALL_RULES } from '../rules';
-import { lazyAnalysedStreams } from './lazyStreams';
-import type { ScanWorkerInput, ScanWorkerMessage, ScannedStream } from './scanProtocol';
+import { withLazyAnalysedStreams } from './lazyStreams';
+import { MemoryControl } from './memoryControl';
+import type { ScannedStream, ScanWorkerInput, ScanWorkerJob, ScanWorkerMessage } from './scanProtocol';
 import { toScannedStream } from './scannedStream';
 import { scanStreams, StreamCursor } from './streamScanner';
 
 const input = workerData as ScanWorkerInput;
 const port = parentPort!;
 const post = (message: ScanWorkerMessage) => port.postMessage(message);
+const memory = new MemoryControl();
 
 async function scan(cursor: Int32Array): Promise<void> {
   let pending: ScannedStream[] = [];
@@ -27,6 +31,7 @@ async function scan(cursor: Int32Array): Promise<void> {
   };
   await scanStreams(input, new StreamCursor(cursor, input.streamStart.length - 1), {
     stream(result) {
+      memory.handled(result.connection.clientToServer.bytes.length + result.connection.serverToClient.bytes.length);
       pending.push(toScannedStream(result));
       if (pending.length >= 256 || Date.now() - lastPost > 100) flush();
     },
@@ -37,16 +42,16 @@ async function scan(cursor: Int32Array): Promise<void> {
   flush();
 }
 
-async function run(): Promise<void> {
-  if (input.job === 'scan') {
-    await scan(input.cursor);
-  } else {
-    const rules = ALL_RULES.filter((rule) => rule.scope === 'capture');
-    post({ type: 'capture-findings', findings: findCaptureViolations(lazyAnalysedStreams(input, input.streams), rules) });
-  }
+function captureRules(byStream: ReadonlyMap<number, readonly Finding[]>): void {
+  const rules = ALL_RULES.filter((rule) => rule.scope === 'capture');
+  const findings = withLazyAnalysedStreams(input, byStream, (inputs) => findCaptureViolations(inputs, rules), (bytes) => memory.handled(bytes));
+  post({ type: 'capture-findings', findings });
 }
 
-run().then(
-  () => post({ type: 'done' }),
-  (error: unknown) => post({ type: 'error', name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) }),
-);
+port.on('message', (job: ScanWorkerJob) => {
+  const run = job.job === 'scan' ? scan(job.cursor) : Promise.resolve().then(() => captureRules(new Map(job.findings)));
+  run.then(
+    () => post({ type: 'done' }),
+    (error: unknown) => post({ type: 'error', name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) }),
+  );
+});

@@ -6,9 +6,8 @@
  * stays flat whatever the capture's size.
  */
 import type { Rule } from '../rules/rule';
-import type { TcpSegment } from '../tshark/tcpSegment';
 import { analyzeConnection, reassembleOne, type AnalysedConnection } from './analyzeStream';
-import { PacketReader, SegmentMaker, type StreamPacketData } from './packetReader';
+import { PacketReader, SegmentMaker, withStreamSegments, type StreamPacketData } from './packetReader';
 
 export type ScanData = StreamPacketData;
 
@@ -70,14 +69,11 @@ export async function scanStreams(data: ScanData, cursor: StreamCursor, sink: Sc
     for (let start = cursor.claim(); start >= 0; start = cursor.claim()) {
       if (options.signal?.aborted) throw new ScanAbortedError('scan cancelled');
       for (let stream = start; stream < cursor.end(start); stream++) {
-        const indices = data.streamPackets.subarray(data.streamStart[stream], data.streamStart[stream + 1]);
-        const segments: TcpSegment[] = [];
-        reader.readStream(indices, (packet, record, buf) => segments.push(maker.make(packet, record, buf, false)));
-        maker.forget(stream);
-        const connection = reassembleOne(segments);
+        const connection = withStreamSegments(reader, maker, data, stream, reassembleOne);
         if (connection) sink.stream(analyzeConnection(connection, options.rules));
-        done += indices.length;
-        sinceYield += indices.length;
+        const packets = data.streamStart[stream + 1] - data.streamStart[stream];
+        done += packets;
+        sinceYield += packets;
       }
       const now = Date.now();
       if (now - lastProgress >= 50) {
