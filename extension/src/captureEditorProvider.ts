@@ -76,6 +76,7 @@ class CaptureEditorSession implements vscode.Disposable {
     if (this.active && this.summary) this.statusBar.show(this.summary);
     else if (!this.active) this.statusBar.hideFor(this.capture);
     if (this.active) this.live.setActiveCapture(this.capture);
+    else this.live.clearActiveCapture(this.capture);
   }
 
   private async onMessage(message: FromWebviewMessage): Promise<void> {
@@ -144,7 +145,7 @@ class CaptureEditorSession implements vscode.Disposable {
     this.disposed = true;
     this.load?.cancel();
     this.statusBar.hideFor(this.capture);
-    if (this.active) this.live.setActiveCapture(undefined);
+    this.live.clearActiveCapture(this.capture);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 }

@@ -92,6 +92,11 @@ export class LiveCaptureController implements vscode.Disposable {
     this.refresh();
   }
 
+  /** That capture's editor lost focus or closed: forget it unless another capture editor took over. */
+  clearActiveCapture(capture: string): void {
+    if (this.activeCapture === capture) this.setActiveCapture(undefined);
+  }
+
   /** Its last editor closed: a running capture stops, and an unsaved temporary file is deleted. */
   async release(capture: string): Promise<void> {
     if (!this.captures.has(capture)) return;

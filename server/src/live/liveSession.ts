@@ -49,6 +49,7 @@ export class LiveSession {
   private readonly pendingRows = new Map<number, ConversationSummary>();
   private lastRowsAt = 0;
   private analysisStopped = false;
+  private endedAt?: number;
 
   /** Starts the capture; rejects with one sentence when it cannot (tshark or dumpcap missing, no permission…). */
   static async start(source: LiveCaptureSource, limits: CaptureLimits, options: LiveSessionOptions = {}): Promise<LiveSession> {
@@ -89,7 +90,7 @@ export class LiveSession {
       label: this.capture.label,
       state: this.state,
       startedAt: this.startedAt,
-      elapsedSeconds: (Date.now() - this.startedAt) / 1000,
+      elapsedSeconds: ((this.endedAt ?? Date.now()) - this.startedAt) / 1000,
       bytes: this.capture.bytes,
       packets: this.analysis.packets,
       conversations: this.analysis.conversationCount,
@@ -161,6 +162,7 @@ export class LiveSession {
     }
     this.capture.readerDone();
     const end = await this.capture.ended;
+    this.endedAt = Date.now();
     clearTimeout(this.timer);
     clearInterval(this.heartbeat);
     this.statistics = end.statistics;
