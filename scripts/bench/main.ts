@@ -21,7 +21,8 @@ function parseSize(text: string): BenchCapture {
   const m = /^(\d+(?:\.\d+)?)([MG])$/i.exec(text.trim());
   if (!m) throw new Error(`--sizes takes sizes like 100M or 1G, not "${text}"`);
   const bytes = Number(m[1]) * (m[2].toUpperCase() === 'G' ? 1e9 : 1e6);
-  return { label: `${m[1]} ${m[2].toUpperCase()}B`, targetBytes: bytes, seed: bytes === 1e9 ? 1001 : bytes === 1e8 ? 101 : Math.round(bytes / 1e6) };
+  const seed = bytes === 1e9 ? 1001 : bytes === 1e8 ? 101 : Math.round(bytes / 1e6);
+  return { label: `${m[1]} ${m[2].toUpperCase()}B`, targetBytes: bytes, seed, anomalyRate: 0.005 };
 }
 
 async function main(): Promise<void> {

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GENERATOR_VERSION, generateCapture, type CaptureManifest } from './generateCapture';
-import type { SessionResult } from './session';
+import { LARGEST_STREAM, type SessionResult } from './session';
 
 export interface BenchCapture {
   readonly label: string;
@@ -140,11 +140,11 @@ export function ensureCapture(dir: string, spec: BenchCapture, log: (line: strin
   return { file, manifest, generatedSeconds: (performance.now() - started) / 1000 };
 }
 
-/** Streams to follow: the first with a planted anomaly, one in the middle, one near the end. */
+/** Streams to follow: the first with a planted anomaly, one in the middle, and the largest (the session finds it). */
 export function followStreamsOf(manifest: CaptureManifest): number[] {
   const planted = manifest.anomalies[0]?.stream ?? 0;
-  const streams = [planted, Math.floor(manifest.streams / 2), Math.max(0, manifest.streams - 5)];
-  return [...new Set(streams)].sort((a, b) => a - b);
+  const middle = Math.floor(manifest.streams / 2);
+  return [...new Set([planted, middle])].sort((a, b) => a - b).concat(LARGEST_STREAM);
 }
 
 /**
@@ -173,11 +173,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const { file, manifest, generatedSeconds } = ensureCapture(options.dir, spec, options.log);
     const cat = timed('cat', [file], { logFile });
     options.log(`${spec.label}: ${manifest.packets} packets, ${manifest.streams} streams, ${manifest.anomalies.length} planted anomalies; cat ${cat.seconds.toFixed(2)} s`);
-    const followStreams = followStreamsOf(manifest);
-
     const sessions: SessionResult[] = [];
-    for (let i = 0; i < options.repeats; i++) sessions.push(await options.session(file, followStreams));
+    for (let i = 0; i < options.repeats; i++) sessions.push(await options.session(file, followStreamsOf(manifest)));
     const session = bestSession(sessions);
+    const followStreams = session.follows.map((f) => f.stream);
     const found = session.findings;
     const plantedFound = manifest.anomalies.filter((a) => found.some((f) => f.ruleId === a.ruleId && f.stream === a.stream && f.direction === a.direction)).length;
     const planted = new Set(manifest.anomalies.map((a) => `${a.ruleId} ${a.stream}`));
@@ -246,7 +245,8 @@ export function formatReport(report: BenchReport): string {
     const cliFollow = c.cli.follow.reduce((sum, f) => sum + f.seconds, 0);
     row([name, 'conversation list (server: index + first page)', seconds(s.conversationListMs / 1000), t ? seconds(t.conversations.seconds) : '–', ratio(t?.conversations.seconds, s.conversationListMs / 1000)]);
     row(['', '… CLI `wirelens conversations` (process start to exit)', seconds(c.cli.conversations.seconds), t ? seconds(t.conversations.seconds) : '–', ratio(t?.conversations.seconds, c.cli.conversations.seconds)]);
-    row(['', `follow ${s.follows.length} streams (server, index exists; max ${ms(Math.max(...s.follows.map((f) => f.ms)))})`, seconds(follows), t ? seconds(t.follow.seconds) : '–', ratio(t?.follow.seconds, follows)]);
+    const biggest = Math.max(...s.follows.map((f) => f.packets));
+    row(['', `follow ${s.follows.length} streams, the largest (${biggest} packets) among them (server, index exists; slowest ${ms(Math.max(...s.follows.map((f) => f.ms)))})`, seconds(follows), t ? `${seconds(t.follow.seconds)} (one pass)` : '–', ratio(t?.follow.seconds, follows)]);
     row(['', `… CLI \`wirelens follow\` ×${c.cli.follow.length} (each builds the index)`, seconds(cliFollow), t ? seconds(t.follow.seconds) : '–', ratio(t?.follow.seconds, cliFollow)]);
     row([
       '',
@@ -280,7 +280,7 @@ export function formatReport(report: BenchReport): string {
     const goal = (name: string, target: string, measured: string, met: boolean) => row([name, target, measured, met ? 'met' : '**not met**']);
     lines.push('', `Goals, on ${large.label}:`, '', '| goal | target | measured | |', '|---|---|---|---|');
     goal('conversation list', '≤ 1.5 s and ≥ 30× faster than tshark -z conv,tcp', `${seconds(s.conversationListMs / 1000)}, ${ratio(conv, s.conversationListMs / 1000)}`, s.conversationListMs <= 1500 && (conv === undefined || conv / (s.conversationListMs / 1000) >= 30));
-    goal('follow any stream, index exists', '≤ 0.3 s', `max ${seconds(maxFollow)} over ${s.follows.length} streams`, maxFollow <= 0.3);
+    goal('follow any stream, index exists', '≤ 0.3 s', `slowest ${seconds(maxFollow)} of ${s.follows.length} streams, the largest (${Math.max(...s.follows.map((f) => f.packets))} packets) among them`, maxFollow <= 0.3);
     goal('full scan, every planted anomaly', '≤ 30 s (stretch 10 s)', `${seconds(s.scanMs / 1000)}, ${large.plantedFound}/${large.manifest.anomalies.length} found`, s.scanMs <= 30_000 && large.plantedFound === large.manifest.anomalies.length);
     const small = report.captures.length >= 2 ? report.captures[0] : undefined;
     const marginal = small ? (s.maxRssKiB - small.session.maxRssKiB) / 1024 / (gib - small.manifest.bytes / 2 ** 30) : undefined;

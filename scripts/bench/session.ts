@@ -29,6 +29,9 @@ export interface SessionResult {
   readonly maxRssKiB: number;
 }
 
+/** In `followStreams`, this stands for the stream with the most packets (the slowest to follow). */
+export const LARGEST_STREAM = -1;
+
 export async function measureSession(file: string, followStreams: readonly number[], options: { workers?: number } = {}): Promise<SessionResult> {
   const started = performance.now();
   const outcome = await buildCaptureIndex(file);
@@ -39,7 +42,9 @@ export async function measureSession(file: string, followStreams: readonly numbe
   const conversationListMs = performance.now() - started;
   if (firstPage.length === 0) throw new Error(`${file} has no TCP conversations`);
 
-  const follows = followStreams.map((stream) => {
+  const largest = index.conversations.reduce((a, b) => (b.packets > a.packets ? b : a)).stream;
+  const follows = followStreams.map((wanted) => {
+    const stream = wanted === LARGEST_STREAM ? largest : wanted;
     const t = performance.now();
     const analysed = analyzeIndexedStream(index, stream);
     if (!analysed) throw new Error(`${file} has no stream ${stream}`);
