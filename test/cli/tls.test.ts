@@ -36,6 +36,18 @@ describe('wirelens analyze --keylog', () => {
     assert.match(run.stdout, /stream 0: TLS 1\.3 · SNI wirelens\.test · ALPN offered h2, http\/1\.1 · TLS_AES_256_GCM_SHA384; encrypted: attach a key log/);
   });
 
+  it('follow decrypts one stream with --keylog, and uses keys embedded in the pcapng without it', async () => {
+    const keyed = await wirelens('follow', sample('tls-h2-grpc.pcapng'), '0', '--keylog', sample('tls-h2-grpc.keys'));
+    assert.equal(keyed.code, 0);
+    assert.match(keyed.stdout, /── HTTP\/2 \(connection preface\) · 2 streams ──/);
+    assert.match(keyed.stdout, /gRPC status 5 NOT_FOUND: order 42 not found/);
+    const embedded = await wirelens('follow', sample('tls-incident-embedded.pcapng'), '0', '--format', 'json');
+    const json = JSON.parse(embedded.stdout);
+    assert.equal(json.tls.decryption, 'decrypted');
+    assert.equal(json.protocol, 'http');
+    assert.equal(json.findings[0].ruleId, 'duplicate-transfer-encoding');
+  });
+
   it('a missing key log is one sentence and exit 2', async () => {
     const run = await wirelens('analyze', sample('tls-incident.pcapng'), '--keylog', '/nonexistent.keys');
     assert.equal(run.code, 2);

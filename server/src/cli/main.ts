@@ -19,7 +19,7 @@ const USAGE = `Usage:
   wirelens analyze FILE [--format text|json|sarif] [--keylog KEYS] [--tshark PATH]
   wirelens rules [--format text|json|markdown]
   wirelens conversations FILE [--format text|json] [--tshark PATH]
-  wirelens follow FILE STREAM [--format text|raw|json] [--tshark PATH]
+  wirelens follow FILE STREAM [--format text|raw|json] [--keylog KEYS] [--tshark PATH]
   wirelens capture --interface IF [--filter BPF] [--duration S] [--packets N] [--size 10MB]
                    [--write FILE] [--format text|json] [--tshark PATH]
   wirelens capture --command [--duration S] [--packets N] [--size 10MB] [--write FILE]

@@ -12,12 +12,15 @@ import { CaptureFormatError } from '../capture/captureRecord';
 import { CaptureAbortedError } from '../capture/recordReader';
 import { renderStreamDocument } from '../document/renderStreamDocument';
 import { directionOf } from '../tcp/tcpReassembler';
+import { withTlsStream } from '../tls/analyzeTls';
 import { TsharkError } from '../tshark/tsharkError';
 
 export interface StreamCommandOptions {
   readonly positional: readonly string[];
   readonly format?: string;
   readonly tshark?: string;
+  /** `--keylog KEYS` among them: the TLS key log for `follow`. */
+  readonly named?: Readonly<Record<string, string>>;
 }
 
 /** main.ts's usage error (printed with the usage text). */
@@ -152,11 +155,13 @@ export async function conversationsCommand(options: StreamCommandOptions, usage:
 }
 
 /** One stream's reassembly: from the index (its packets only), or from tshark's reading of the file. */
-async function followedStream(file: string, stream: number, tsharkPath: string | undefined, signal: AbortSignal): Promise<StreamAnalysis> {
+async function followedStream(file: string, stream: number, tsharkPath: string | undefined, signal: AbortSignal, tlsKeyLogFile?: string): Promise<StreamAnalysis> {
+  if (tlsKeyLogFile !== undefined && !(await fs.stat(tlsKeyLogFile).catch(() => undefined))) throw new CaptureFileError(`The key log ${tlsKeyLogFile} does not exist.`);
   const index = await openIndex(file, signal);
-  const analysis = index ? analyzeIndexedStream(index, stream) : (await analyzeCaptureFile(file, { tsharkPath, signal, direct: false })).streams.get(stream);
+  const analysis = index ? analyzeIndexedStream(index, stream) : (await analyzeCaptureFile(file, { tsharkPath, signal, direct: false, tlsKeyLogFile })).streams.get(stream);
   if (!analysis) throw new CaptureFileError(`${file} has no TCP stream ${stream}.`);
-  return analysis;
+  // A TLS stream: its handshake facts, and with keys (a key log, or keys embedded in the pcapng) its decrypted HTTP.
+  return index ? withTlsStream(file, analysis, { tsharkPath, tlsKeyLogFile, signal }) : analysis;
 }
 
 /** The payload in capture order, segment run by segment run (what `tshark -z follow,tcp,raw` shows, as bytes). */
@@ -191,6 +196,7 @@ export function followJson(analysis: StreamAnalysis): unknown {
       response: response && { status: response.statusLine.status, reason: response.statusLine.reason, offset: response.offset, end: response.end },
     })),
     findings: findings as readonly Finding[],
+    ...(analysis.tls ? { tls: analysis.tls.facts } : {}),
   };
 }
 
@@ -200,7 +206,7 @@ export async function followCommand(options: StreamCommandOptions, usage: UsageE
   if (!/^\d+$/.test(streamText)) throw usage(`the stream must be a number (tshark's tcp.stream), not "${streamText}".`);
   const format = checkFormat(options.format, ['text', 'raw', 'json'], usage);
   quietOnClosedPipe(out);
-  const analysis = await followedStream(file, Number(streamText), options.tshark, cancelOnSigint());
+  const analysis = await followedStream(file, Number(streamText), options.tshark, cancelOnSigint(), options.named?.keylog);
   if (format === 'raw') {
     for (const run of payloadInCaptureOrder(analysis)) out.write(run.bytes);
   } else if (format === 'json') {

@@ -42,7 +42,7 @@ export function hoverMarkdown(finding: Finding): string {
     '|---|---|---|',
     ...rule.verdicts.map(verdictRow),
     '',
-    `Stream ${finding.stream}, ${finding.direction}, bytes ${finding.offset}–${finding.offset + finding.length}, frame ${finding.frame}.`,
+    `Stream ${finding.stream}, ${finding.direction}, bytes ${finding.offset}–${finding.offset + finding.length}, frame ${finding.frame}${finding.tlsRecord ? `, TLS record ${finding.tlsRecord.index} of that frame (decrypted bytes)` : ''}.`,
   ].join('\n');
 }
 

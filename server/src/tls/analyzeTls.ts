@@ -80,6 +80,15 @@ export function analyzeTlsStream(base: StreamAnalysis, session: ReturnType<typeo
   return { connection: decrypted.connection, http, findings, tls: { facts: session.facts, records, transport: base.connection } };
 }
 
+/** One stream with its TLS facts (decrypted, given keys): what `wirelens follow` shows for a TLS stream. */
+export async function withTlsStream(file: string, analysis: StreamAnalysis, options: Pick<AnalyzeOptions, 'tsharkPath' | 'tlsKeyLogFile' | 'signal'>): Promise<StreamAnalysis> {
+  if (analysis.http.protocol !== 'tls') return analysis;
+  const { stream, client } = analysis.connection;
+  const frames = await readTlsFrames(file, { tsharkPath: options.tsharkPath, keyLogFile: options.tlsKeyLogFile, signal: options.signal, streams: [stream] });
+  const session = tlsSessions(frames, new Map([[stream, client]])).get(stream);
+  return session ? analyzeTlsStream(analysis, session) : analysis;
+}
+
 export async function analyzeTlsStreams(file: string, analysis: CaptureAnalysis, options: AnalyzeOptions): Promise<CaptureAnalysis> {
   const tlsRows = analysis.conversations.filter((row) => row.protocol === 'tls');
   if (tlsRows.length === 0) return analysis;

@@ -39,13 +39,15 @@ export const TLS_FIELDS = [
 export interface TlsArgsOptions {
   /** SSLKEYLOGFILE-format key log; keys embedded in the pcapng are used either way. */
   readonly keyLogFile?: string;
+  /** Only these TCP streams (tshark still reads the whole file, but writes less). */
+  readonly streams?: readonly number[];
 }
 
 export function buildTlsArgs(file: string, options: TlsArgsOptions = {}): string[] {
   return [
     '-r', file,
     '-T', 'ek',
-    '-Y', 'tls',
+    '-Y', options.streams?.length ? `tls && tcp.stream in {${options.streams.join(' ')}}` : 'tls',
     // Records that span segments are dissected (and decrypted) in the frame that completes them.
     '-o', 'tcp.desegment_tcp_streams:TRUE',
     '-o', 'tls.desegment_ssl_records:TRUE',

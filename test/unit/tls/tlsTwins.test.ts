@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import type { Finding } from '../../../protocol/model';
 import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture';
 import { renderStreamDocument } from '../../../server/src/document/renderStreamDocument';
+import { hoverMarkdown } from '../../../server/src/lsp/hover';
 import { sample } from '../helpers';
 
 const located = (findings: readonly Finding[]) => findings.map((f) => `${f.ruleId} ${f.direction} ${f.offset}+${f.length}`).sort();
@@ -19,6 +20,7 @@ describe('TLS decryption: same findings as the plaintext twin', () => {
     assert.deepEqual(located(decrypted.findings), located(plain.findings));
     const [finding] = decrypted.findings;
     assert.deepEqual(finding.tlsRecord, { frame: finding.frame, index: 1 });
+    assert.match(hoverMarkdown(finding), new RegExp(`frame ${finding.frame}, TLS record 1 of that frame \\(decrypted bytes\\)`));
     const row = decrypted.conversations[0];
     assert.equal(row.protocol, 'http');
     assert.deepEqual(row.exchanges, plain.conversations[0].exchanges);
