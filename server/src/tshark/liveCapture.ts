@@ -40,6 +40,9 @@ import { binary as tsharkBinary, TsharkCaptureSource, type TsharkOptions } from 
 
 //#region pure argument builders and output parsers
 
+/** dumpcap's `-B`: the kernel's capture buffer for an interface, in MiB. */
+export const KERNEL_BUFFER_MIB = 16;
+
 /** dumpcap ships with tshark: next to an explicit tshark path, else on PATH. */
 export function dumpcapBinary(options: TsharkOptions): string {
   const tshark = options.tsharkPath?.trim();
@@ -87,6 +90,9 @@ export function buildDumpcapArgs(iface: string, filter: string | undefined, limi
     ...(limits.durationSeconds ? ['-a', `duration:${Math.max(1, Math.ceil(limits.durationSeconds))}`] : []),
     // dumpcap's kB are 1000 bytes.
     ...(limits.bytes ? ['-a', `filesize:${Math.max(1, Math.ceil(limits.bytes / 1000))}`] : []),
+    // 16 MiB of kernel buffer (dumpcap's default is 2): about 15 s of 10k small packets/s, so a
+    // busy machine that delays the server for a moment costs latency, not packets.
+    '-B', String(KERNEL_BUFFER_MIB),
     '-q',
     '--temp-dir', marker,
     '-w', '-',

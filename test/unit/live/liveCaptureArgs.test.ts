@@ -28,10 +28,10 @@ Please check to make sure you have sufficient permissions.`;
 describe('live capture arguments', () => {
   it('runs dumpcap on one interface to stdout, with the filter, limits and marker as separate arguments', () => {
     assert.deepEqual(buildDumpcapArgs('lo', 'tcp port 80', {}, '/tmp/wirelens-live-x'), [
-      '-i', 'lo', '-f', 'tcp port 80', '-q', '--temp-dir', '/tmp/wirelens-live-x', '-w', '-',
+      '-i', 'lo', '-f', 'tcp port 80', '-B', '16', '-q', '--temp-dir', '/tmp/wirelens-live-x', '-w', '-',
     ]);
     assert.deepEqual(buildDumpcapArgs('eth0', '  ', { durationSeconds: 1.2, packets: 500, bytes: 1500 }, '/m'), [
-      '-i', 'eth0', '-c', '500', '-a', 'duration:2', '-a', 'filesize:2', '-q', '--temp-dir', '/m', '-w', '-',
+      '-i', 'eth0', '-c', '500', '-a', 'duration:2', '-a', 'filesize:2', '-B', '16', '-q', '--temp-dir', '/m', '-w', '-',
     ]);
     // A filter with shell metacharacters stays one argument: nothing is ever run through a shell.
     assert.deepEqual(buildDumpcapArgs('lo', 'port 80; rm -rf /', {}, '/m').slice(2, 4), ['-f', 'port 80; rm -rf /']);
