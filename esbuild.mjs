@@ -45,7 +45,7 @@ const builds = [
 if (withTests) {
   builds.push({
     ...node,
-    entryPoints: ['unit', 'cli', 'integration', 'fuzz'].flatMap((dir) => testEntries(path.join('test', dir))),
+    entryPoints: ['unit', 'cli', 'integration', 'fuzz', 'verdicts'].flatMap((dir) => testEntries(path.join('test', dir))),
     outdir: 'out/test',
     outbase: 'test',
     external: ['vscode', 'mocha', 'playwright-core', 'fast-check'],

@@ -19,7 +19,9 @@ export type Implementation = 'envoy' | 'nginx' | 'haproxy' | 'node' | 'go' | 'cu
 /**
  * What one implementation does with a message that breaks a rule, and how we know it:
  * `cited` = read in its source (reference names file and function),
- * `observed` = seen by running it (reference names the script and version).
+ * `observed` = seen by running it once (reference names the script and version),
+ * `measured` = run on the rule's example by the verdict harness (test/verdicts/, `npm run
+ * verdicts`); reference, `version` and `date` say which build and when.
  */
 export interface Verdict {
   readonly implementation: Implementation;
@@ -28,6 +30,10 @@ export interface Verdict {
   readonly summary: string;
   readonly source: 'cited' | 'observed' | 'measured';
   readonly reference: string;
+  /** Measured verdicts: the implementation's version ("1.22.1"). */
+  readonly version?: string;
+  /** Measured verdicts: when (YYYY-MM-DD). */
+  readonly date?: string;
 }
 
 export interface RfcReference {

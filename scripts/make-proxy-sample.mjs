@@ -15,12 +15,12 @@
 // Needs (scripts/setup installs them): dumpcap with capture rights on lo, curl, tshark, nginx, haproxy.
 // Only 127.0.0.1 is used; configs live in a temp dir that is removed; every process started here
 // is stopped here. The entries for these files in samples/manifest.json are replaced, others kept.
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort, startProxy, startRawOrigin, stopProcess } from './lib/loopback.mjs';
 
 const outDir = path.resolve(process.argv[2] ?? path.join(import.meta.dirname, '..', 'samples'));
 const REQUEST_BODY = '{"order":42,"item":"widget"}';
@@ -51,121 +51,10 @@ const SCENARIOS = [
 
 /** A raw TCP origin: reads one request (head + Content-Length body), then answers per scenario. */
 function startOrigin(behaviour) {
-  const server = net.createServer((socket) => {
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (data) => {
-      buffered = Buffer.concat([buffered, data]);
-      const end = buffered.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = buffered.subarray(0, end).toString('latin1');
-      const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-      if (buffered.length < end + 4 + length) return;
-      if (behaviour === 'reset') socket.resetAndDestroy();
-      else socket.end(INCIDENT_RESPONSE);
-    });
-    socket.on('error', () => socket.destroy());
+  return startRawOrigin((socket) => {
+    if (behaviour === 'reset') socket.resetAndDestroy();
+    else socket.end(INCIDENT_RESPONSE);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForListener(port, what, child) {
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode} before listening`);
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what} did not listen on 127.0.0.1:${port}`);
-}
-
-/** Starts the proxy with a generated config in `dir`; resolves to { child, version, log() }. */
-async function startProxy(kind, dir, listenPort, originPort) {
-  let output = '';
-  let child;
-  let logFile;
-  if (kind === 'nginx') {
-    logFile = path.join(dir, 'error.log');
-    const conf = path.join(dir, 'nginx.conf');
-    fs.writeFileSync(
-      conf,
-      [
-        'daemon off;',
-        'master_process off;',
-        'worker_processes 1;',
-        `pid ${dir}/nginx.pid;`,
-        `error_log ${logFile} info;`,
-        'events { worker_connections 64; }',
-        'http {',
-        `  access_log ${dir}/access.log;`,
-        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${t}_temp;`),
-        `  upstream origin { server 127.0.0.1:${originPort}; }`,
-        '  server {',
-        `    listen 127.0.0.1:${listenPort};`,
-        '    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_next_upstream off; }',
-        '  }',
-        '}',
-        '',
-      ].join('\n'),
-    );
-    child = spawn('nginx', ['-p', dir, '-c', conf, '-e', logFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  } else {
-    const conf = path.join(dir, 'haproxy.cfg');
-    fs.writeFileSync(
-      conf,
-      [
-        'global',
-        '  log stderr format short local0 info',
-        'defaults',
-        '  mode http',
-        '  log global',
-        '  option httplog',
-        '  timeout connect 2s',
-        '  timeout client 5s',
-        '  timeout server 5s',
-        'frontend fe',
-        `  bind 127.0.0.1:${listenPort}`,
-        '  default_backend be',
-        'backend be',
-        `  server origin 127.0.0.1:${originPort}`,
-        '',
-      ].join('\n'),
-    );
-    child = spawn('haproxy', ['-f', conf, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  }
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const version =
-    kind === 'nginx'
-      ? spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim()
-      : spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0].trim();
-  await waitForListener(listenPort, kind, child);
-  const log = () => (kind === 'nginx' && fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : output);
-  return { child, version, log };
-}
-
-async function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await once(child, 'exit');
-  clearTimeout(timer);
 }
 
 async function startDumpcap(ports, file) {
@@ -232,13 +121,13 @@ async function captureScenario(scenario) {
           .filter((line) => (scenario.proxy === 'nginx' ? /\[error\]/.test(line) : /HTTP\/1\.1"$/.test(line)))
           .map((line) => line.replace(/^\S+ \S+ \[error\] \d+#\d+: /, '[error] ').replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT'))
           .pop();
-        return { curl, proxyVersion: proxy.version, proxyLog: log };
+        return { curl, proxyVersion: proxy.versionLine, proxyLog: log };
       }
       console.log(`${scenario.file}: attempt ${attempt} missed part of the exchange, retrying`);
     }
     throw new Error(`could not capture both legs for ${scenario.file}`);
   } finally {
-    await stop(proxy?.child);
+    await stopProcess(proxy?.child);
     origin?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

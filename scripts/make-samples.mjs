@@ -8,8 +8,8 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
+import { startRawOrigin } from './lib/loopback.mjs';
 
 const outDir = path.resolve(process.argv[2] ?? path.join(import.meta.dirname, '..', 'samples'));
 
@@ -42,28 +42,15 @@ function chunked(chunks) {
   return chunks.map((c) => `${Buffer.byteLength(c).toString(16)}\r\n${c}\r\n`).join('') + '0\r\n\r\n';
 }
 
-/** Reads one request (head + Content-Length body) from a socket, then calls `answer(target)`. */
+/** Answers each request (head + Content-Length body) with its scenario's response, by target. */
 function startOrigin() {
-  const server = net.createServer((socket) => {
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (data) => {
-      buffered = Buffer.concat([buffered, data]);
-      const end = buffered.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = buffered.subarray(0, end).toString('latin1');
-      const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-      if (buffered.length < end + 4 + length) return;
-      const target = head.split(' ')[1];
-      const scenario = SCENARIOS.find((s) => s.path === target);
-      const response = scenario
-        ? scenario.head.join('\r\n') + '\r\n\r\n' + chunked(BODY_CHUNKS)
-        : 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n';
-      socket.end(response);
-      buffered = Buffer.alloc(0);
-    });
-    socket.on('error', () => socket.destroy());
+  return startRawOrigin((socket, { target }) => {
+    const scenario = SCENARIOS.find((s) => s.path === target);
+    const response = scenario
+      ? scenario.head.join('\r\n') + '\r\n\r\n' + chunked(BODY_CHUNKS)
+      : 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n';
+    socket.end(response);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 async function startDumpcap(port, file) {

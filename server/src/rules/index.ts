@@ -25,6 +25,7 @@ import { invalidHeaderValue } from './invalid-header-value';
 import { invalidRequestLine } from './invalid-request-line';
 import { invalidStatusLine } from './invalid-status-line';
 import { invalidTrailer } from './invalid-trailer';
+import { mergeVerdicts } from './measuredVerdicts';
 import { missingHost } from './missing-host';
 import { missingLastChunk } from './missing-last-chunk';
 import type { Rule } from './rule';
@@ -40,7 +41,8 @@ import { teChunkedTwice } from './te-chunked-twice';
 import { teNotChunked } from './te-not-chunked';
 import { unknownHttpVersion } from './unknown-http-version';
 
-export const ALL_RULES: readonly Rule[] = [
+/** The rules as written in their files (cited and observed verdicts). */
+const WRITTEN_RULES: readonly Rule[] = [
   duplicateTransferEncoding,
   clAndTe,
   teChunkedTwice,
@@ -80,6 +82,9 @@ export const ALL_RULES: readonly Rule[] = [
   h2StreamReset,
   h2Goaway,
 ];
+
+/** Every rule, with the verdicts measured by test/verdicts/ (verdicts.generated.json) merged into its own. */
+export const ALL_RULES: readonly Rule[] = WRITTEN_RULES.map((rule): Rule => ({ ...rule, verdicts: mergeVerdicts(rule.id, rule.verdicts) }));
 
 /** The catalogue without its functions, as sent to the extension and written by the CLI. */
 export function ruleInfos(): RuleInfo[] {

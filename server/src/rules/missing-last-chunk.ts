@@ -29,6 +29,8 @@ export const missingLastChunk: ConnectionRule = {
     'RFC 9112 §8 makes such a message incomplete: without the last chunk nobody can tell a finished body from a truncated one, and a client or cache that accepts it keeps a cut-off file. ' +
     'Typical causes are a server that gives up or times out while streaming, or one that closes the connection instead of finishing the chunked encoding. Envoy treats the close as a protocol error. ' +
     'A body cut by a reset is reported as tcp-rst-mid-message, a capture that merely stops as incomplete-message.',
+  // The server closes (FIN) right after these bytes.
+  example: { response: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n' },
   verdicts: [
     {
       implementation: 'envoy',

@@ -27,6 +27,10 @@ export const responseWithoutRequest: ConnectionRule = {
     'The server sent a response while no request on the connection was waiting for one. HTTP/1.1 pairs responses with requests by order alone (RFC 9112 §9.2), ' +
     'so a client must not treat such data as a valid response and should close the connection. A client or proxy that does not notice takes the stray response ' +
     'as the answer to its next request, and every later response on the connection answers the wrong request (response queue desynchronisation, the visible half of request smuggling).',
+  example: {
+    request: 'GET / HTTP/1.1\r\nHost: example.com\r\n\r\n',
+    response: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray',
+  },
   verdicts: [
     {
       implementation: 'envoy',
