@@ -357,7 +357,7 @@ class GoDriver implements Driver {
       const json = JSON.parse(result.stdout) as { status?: number; headers?: string[]; transferEncoding?: string[]; body: string; error?: string };
       const fields = [...(json.headers ?? []), ...(json.transferEncoding ?? []).map((coding) => `Transfer-Encoding: ${coding}`)];
       // Go prefixes transport errors with the method and URL (`Get "http://…": `): the rest is the news.
-      const error = json.error?.replace(/^[A-Z]+ "[^"]*": /, '').replace(PORTS, '127.0.0.1:PORT');
+      const error = json.error?.replace(/^[A-Z][a-z]+ "[^"]*": /, '').replace(PORTS, '127.0.0.1:PORT');
       return { role: 'client', mode: 'default', status: json.status, fields, body: json.body, error, timedOut: false };
     } finally {
       await origin.close();
