@@ -4,7 +4,7 @@
  * both sides import this file, so a renamed field breaks both builds at once.
  * Standard LSP (diagnostics, hover) needs no entry here.
  */
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type {
   CaptureInterface,
   CaptureLimits,
@@ -61,7 +61,7 @@ export namespace StreamTextRequest {
 
 export namespace RulesRequest {
   export const method = 'wirelens/rules' as const;
-  export const type = new RequestType<void, readonly RuleInfo[], void>(method);
+  export const type = new RequestType0<readonly RuleInfo[], void>(method);
 }
 
 export interface LoadProgressParams extends CaptureParams {

@@ -3,7 +3,7 @@
  * Discriminated unions on `type`, one per direction, shared by both builds (hexeditor style).
  * The webview displays what it is sent; it asks for conversation rows by page.
  */
-import type { CaptureSummary, FollowMode, LiveCaptureStatus } from './model';
+import type { CaptureSummary, Finding, FollowMode, LiveCaptureStatus, RuleInfo } from './model';
 import type { ConversationsResult } from './lspProtocol';
 
 //#region to webview
@@ -34,7 +34,13 @@ export interface LiveMessage {
   readonly type: 'live';
   readonly status: LiveCaptureStatus;
 }
-export type ToWebviewMessage = LoadingMessage | ProgressMessage | LoadedMessage | ConversationsMessage | ErrorMessage | LiveMessage;
+/** The capture's findings with the catalogue entries they refer to (title, RFC, verdicts). */
+export interface FindingsMessage {
+  readonly type: 'findings';
+  readonly findings: readonly Finding[];
+  readonly rules: readonly RuleInfo[];
+}
+export type ToWebviewMessage = LoadingMessage | ProgressMessage | LoadedMessage | ConversationsMessage | ErrorMessage | LiveMessage | FindingsMessage;
 //#endregion
 
 //#region from webview

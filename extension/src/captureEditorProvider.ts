@@ -5,7 +5,7 @@
  * editable kind only so that Save As works (a live capture is a temporary file until saved).
  */
 import * as vscode from 'vscode';
-import { ConversationsRequest, OpenCaptureRequest } from '../../protocol/lspProtocol';
+import { ConversationsRequest, FindingsRequest, OpenCaptureRequest, RulesRequest } from '../../protocol/lspProtocol';
 import type { CaptureSummary, LiveCaptureStatus } from '../../protocol/model';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../protocol/webviewProtocol';
 import type { WirelensClient } from './client';
@@ -123,6 +123,11 @@ class CaptureEditorSession implements vscode.Disposable {
         () => client.sendRequest(OpenCaptureRequest.type, { capture: this.capture }, load.token),
       );
       this.post({ type: 'loaded', summary: this.summary });
+      const [findings, rules] = await Promise.all([
+        client.sendRequest(FindingsRequest.type, { capture: this.capture }, load.token),
+        client.sendRequest(RulesRequest.type),
+      ]);
+      this.post({ type: 'findings', findings, rules });
       const live = this.live.status(this.capture);
       if (live) this.post({ type: 'live', status: { ...live, newFindings: [], changed: [] } });
       this.showStatus();

@@ -34,6 +34,13 @@ async function main(): Promise<number> {
       const row = web.locator('[data-stream="0"]');
       await row.waitFor({ timeout: 60_000 });
       console.log(`[driver] first conversation row visible ${Date.now() - started} ms after code-server start`);
+      // The findings panel names the rule and what the measured implementations do with it.
+      const group = web.locator('#findings details[data-rule="duplicate-transfer-encoding"]');
+      await group.waitFor({ timeout: 30_000 });
+      const panelText = (await group.textContent()) ?? '';
+      for (const expected of ['Transfer-Encoding sent more than once', 'Envoy (Istio): reject', 'HAProxy: reject', 'nginx:', 'curl:']) {
+        if (!panelText.includes(expected)) throw new Error(`findings panel lacks "${expected}": ${panelText.slice(0, 400)}`);
+      }
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SCREENSHOTS, 'capture-editor.png') });
 

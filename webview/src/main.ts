@@ -5,6 +5,7 @@
 import type { CaptureSummary, LiveCaptureStatus, LiveFinding } from '../../protocol/model';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../protocol/webviewProtocol';
 import { ConversationTable } from './conversationTable';
+import { renderFindingsPanel } from './findingsPanel';
 import { element, formatBytes } from './dom';
 import { registerToolkit, Tag } from './toolkit';
 
@@ -28,7 +29,8 @@ const liveBanner = element('div', { id: 'live', role: 'status', 'aria-live': 'po
 const liveFindings = element('ol', { id: 'live-findings', 'aria-label': 'Findings as they appeared', hidden: '' });
 const hint = element('p', { class: 'hint' }, 'Right-click a conversation to follow its HTTP or TCP stream (keyboard: Enter, Shift+Enter).');
 const tableHost = element('main', { id: 'table-host' });
-app.append(header, liveBanner, status, errorBox, liveFindings, hint, tableHost);
+const findingsHost = element('div', { id: 'findings-host' });
+app.append(header, liveBanner, status, errorBox, liveFindings, findingsHost, hint, tableHost);
 
 let table: ConversationTable | undefined;
 let loadedRows = 0;
@@ -179,6 +181,11 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
       return;
     case 'live':
       return showLive(message.status);
+    case 'findings':
+      findingsHost.replaceChildren(
+        renderFindingsPanel(message.findings, message.rules, (stream) => post({ type: 'follow', stream, mode: 'http' })),
+      );
+      return;
     case 'error':
       return showError(message.message);
   }
