@@ -27,10 +27,19 @@ const NOT_HTTP1: Record<Exclude<ConversationSummary['protocol'], 'http'>, string
   empty: '(no payload)',
 };
 
+/** The handshake facts a TLS row shows: version, SNI, ALPN, and whether it was decrypted. */
+function tlsText(tls: NonNullable<ConversationSummary['tls']>): string {
+  const facts = [tls.version ?? 'TLS', tls.serverName, tls.alpn].filter(Boolean).join(' · ');
+  const alert = tls.alerts.length ? ` · alert: ${tls.alerts.map((a) => a.description).join(', ')}` : '';
+  return tls.decryption === 'no-keys' ? `${facts}${alert} — encrypted: attach a key log` : `${facts}${alert} — `;
+}
+
 function httpSummary(row: ConversationSummary): string {
-  if (row.protocol !== 'http') return NOT_HTTP1[row.protocol];
+  const tls = row.tls ? tlsText(row.tls) : '';
+  if (row.tls?.decryption === 'no-keys') return tls;
+  if (row.protocol !== 'http') return tls + NOT_HTTP1[row.protocol];
   const [first, ...rest] = row.exchanges;
-  return first ? exchangeText(first) + (rest.length ? ` (+${rest.length} more)` : '') : '';
+  return tls + (first ? exchangeText(first) + (rest.length ? ` (+${rest.length} more)` : '') : '');
 }
 
 export type FollowHandler = (stream: number, mode: 'http' | 'tcp') => void;
