@@ -65,9 +65,13 @@ export class CaptureAbortedError extends Error {
   override readonly name = 'CaptureAbortedError';
 }
 
+/** Bytes kept in front of each read for a record that began in the previous chunk. */
+const TAIL_RESERVE = 256 * 1024;
+
 /**
  * Calls `visit` for every packet record in file order. The record object and the buffer are
- * reused: copy what you keep. Returning false from `visit` stops the walk.
+ * reused: copy what you keep. Returning false from `visit` stops the walk. Reads are double
+ * buffered: the next chunk is being read while this one is parsed.
  */
 export async function readRecords(
   file: string,
@@ -77,20 +81,33 @@ export async function readRecords(
 ): Promise<ReadRecordsResult> {
   const handle = await fs.promises.open(file, 'r');
   const record = newCaptureRecord();
-  let buf = Buffer.allocUnsafeSlow(options.chunkSize ?? 2 * 1024 * 1024);
-  let bufStart = parser.headerLength; // file offset of buf[0]
-  let filled = 0;
+  const size = options.chunkSize ?? 2 * 1024 * 1024;
+  let reserve = TAIL_RESERVE;
+  let buffers = [Buffer.allocUnsafeSlow(reserve + size), Buffer.allocUnsafeSlow(reserve + size)];
+  let current = 0;
+  let readOffset = parser.headerLength; // file offset of the next read
+  // Every read is awaited, or settled before the file closes (a read in flight must not outlive it).
+  let pending = handle.read(buffers[0], reserve, size, readOffset);
+  pending.catch(() => undefined);
+  let dataStart = reserve; // where this chunk's bytes begin (a carried tail sits just before `reserve`)
   let frames = 0;
   try {
     for (;;) {
       if (options.signal?.aborted) throw new CaptureAbortedError(`Reading ${file} was cancelled.`);
-      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, bufStart + filled);
-      filled += bytesRead;
+      const { bytesRead } = await pending;
+      const buf = buffers[current];
+      const filled = reserve + bytesRead;
+      const base = readOffset - (reserve - dataStart); // file offset of buf[dataStart]
+      readOffset += bytesRead;
       const eof = bytesRead === 0;
-      let pos = 0;
+      if (!eof) {
+        pending = handle.read(buffers[1 - current], reserve, size, readOffset);
+        pending.catch(() => undefined);
+      }
+      let pos = dataStart;
       let stop = false;
       while (pos < filled) {
-        const outcome = parser.parse(buf, pos, filled, bufStart + pos, record, true);
+        const outcome = parser.parse(buf, pos, filled, base + (pos - dataStart), record, true);
         if (outcome === Parsed.INCOMPLETE) break;
         if (outcome === Parsed.PACKET) {
           frames++;
@@ -101,23 +118,30 @@ export async function readRecords(
         }
         pos += parser.length;
       }
-      options.onChunk?.(bufStart + pos);
-      if (stop) return { truncated: false, frames };
-      if (eof) return { truncated: pos < filled, frames };
-      // Keep the incomplete tail, at the front of a buffer big enough for the record it starts.
+      options.onChunk?.(base + (pos - dataStart));
+      if (stop || eof) return { truncated: !stop && pos < filled, frames };
+      // Carry the incomplete tail to the front of the next chunk.
       const tail = filled - pos;
-      const needed = Math.max(parser.length, tail);
-      if (needed > buf.length / 2) {
-        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, needed * 2));
-        buf.copy(bigger, 0, pos, filled);
-        buf = bigger;
+      const next = buffers[1 - current];
+      if (tail <= reserve) {
+        buf.copy(next, reserve - tail, pos, filled);
+        dataStart = reserve - tail;
       } else {
-        buf.copy(buf, 0, pos, filled);
+        // A record longer than the reserve: wait for the read under way, then move both into bigger buffers.
+        const { bytesRead: ahead } = await pending;
+        const previousReserve = reserve;
+        reserve = Math.max(tail, parser.length) * 2;
+        const bigger = [Buffer.allocUnsafeSlow(reserve + size), Buffer.allocUnsafeSlow(reserve + size)];
+        buf.copy(bigger[1 - current], reserve - tail, pos, filled);
+        next.copy(bigger[1 - current], reserve, previousReserve, previousReserve + ahead);
+        buffers = bigger;
+        dataStart = reserve - tail;
+        pending = Promise.resolve({ bytesRead: ahead, buffer: buffers[1 - current] });
       }
-      bufStart += pos;
-      filled = tail;
+      current = 1 - current;
     }
   } finally {
+    await pending.catch(() => undefined);
     await handle.close();
   }
 }

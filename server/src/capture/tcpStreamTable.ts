@@ -10,8 +10,8 @@
  *   before that, by the other side's first ACK (ack - 1).
  *
  * Checked against tshark 4.0.17 by the differential tests (test/unit/capture/). The table is
- * allocation-free per packet (an open-addressing hash over the raw address and port bytes, state
- * in typed arrays): the index pass makes no garbage for a million packets.
+ * allocation-free per packet (open-addressing hashes over IPv4 words or IPv6 bytes, state in typed
+ * arrays): the index pass makes no garbage for a million packets.
  */
 
 const SYN = 0x02;
@@ -25,12 +25,10 @@ export class TcpStreamTable {
   fromA = true;
   isNew = false;
 
-  // 4-tuples: their key bytes and current stream; a hash table of tuple index + 1 (0: empty).
-  private tupleCount = 0;
-  private keys = new Uint8Array(1024 * KEY_BYTES);
-  private tupleStream = new Int32Array(1024);
-  private table = new Int32Array(4096);
-  private readonly key = new Uint8Array(KEY_BYTES);
+  private readonly v4 = new Ipv4Tuples();
+  private readonly v6 = new ByteTuples();
+  /** Set by the tuple lookups: whether the packet's source is the tuple's lower endpoint. */
+  private srcIsLower = true;
 
   // Streams: which endpoint of the key is side A, and each side's base sequence number.
   private aIsLower = new Uint8Array(1024);
@@ -48,48 +46,32 @@ export class TcpStreamTable {
    * `ipVersion`). Sets `fromA` and `isNew`.
    */
   assign(buf: Uint8Array, ipVersion: 4 | 6, src: number, dst: number, srcPort: number, dstPort: number, flags: number, seq: number, ack: number): number {
-    const length = ipVersion === 4 ? 4 : 16;
-    const srcIsLower = compareEndpoints(buf, src, srcPort, dst, dstPort, length) <= 0;
-    const key = this.key;
-    key.fill(0);
-    key[0] = ipVersion;
-    const low = srcIsLower ? src : dst;
-    const high = srcIsLower ? dst : src;
-    const lowPort = srcIsLower ? srcPort : dstPort;
-    const highPort = srcIsLower ? dstPort : srcPort;
-    for (let i = 0; i < length; i++) {
-      key[1 + i] = buf[low + i];
-      key[19 + i] = buf[high + i];
+    let tuples: Tuples;
+    if (ipVersion === 4) {
+      const a = be32(buf, src);
+      const b = be32(buf, dst);
+      const srcIsLower = a < b || (a === b && srcPort <= dstPort);
+      this.srcIsLower = srcIsLower;
+      this.v4.find(srcIsLower ? a : b, srcIsLower ? b : a, srcIsLower ? (srcPort << 16) | dstPort : (dstPort << 16) | srcPort);
+      tuples = this.v4;
+    } else {
+      this.srcIsLower = compareEndpoints(buf, src, srcPort, dst, dstPort, 16) <= 0;
+      this.v6.find(buf, src, dst, srcPort, dstPort, this.srcIsLower);
+      tuples = this.v6;
     }
-    key[17] = lowPort >> 8;
-    key[18] = lowPort & 0xff;
-    key[35] = highPort >> 8;
-    key[36] = highPort & 0xff;
-
-    const mask = this.table.length - 1;
-    let h = hash(key) & mask;
-    let tuple = -1;
-    while (this.table[h] !== 0) {
-      const candidate = this.table[h] - 1;
-      if (sameKey(this.keys, candidate * KEY_BYTES, key)) {
-        tuple = candidate;
-        break;
-      }
-      h = (h + 1) & mask;
-    }
+    const srcIsLower = this.srcIsLower;
 
     this.isNew = false;
     let stream: number;
-    if (tuple < 0) {
-      tuple = this.addTuple(h);
-      stream = this.open(tuple, srcIsLower);
+    if (tuples.found < 0) {
+      stream = this.open(tuples, tuples.add(), srcIsLower);
     } else {
-      stream = this.tupleStream[tuple];
+      stream = tuples.stream[tuples.found];
       if ((flags & (SYN | ACK)) === SYN) {
         const fromA = srcIsLower === (this.aIsLower[stream] === 1);
         const bit = fromA ? 1 : 2;
         const base = fromA ? this.baseA[stream] : this.baseB[stream];
-        if (this.baseSet[stream] & bit && base !== seq) stream = this.open(tuple, srcIsLower);
+        if (this.baseSet[stream] & bit && base !== seq) stream = this.open(tuples, tuples.found, srcIsLower);
       }
     }
 
@@ -113,32 +95,7 @@ export class TcpStreamTable {
     return stream;
   }
 
-  private addTuple(slot: number): number {
-    const tuple = this.tupleCount++;
-    if (tuple === this.tupleStream.length) {
-      this.tupleStream = grow(this.tupleStream);
-      const keys = new Uint8Array(this.keys.length * 2);
-      keys.set(this.keys);
-      this.keys = keys;
-    }
-    this.keys.set(this.key, tuple * KEY_BYTES);
-    this.table[slot] = tuple + 1;
-    if (this.tupleCount * 2 > this.table.length) this.rehash();
-    return tuple;
-  }
-
-  private rehash(): void {
-    const table = new Int32Array(this.table.length * 2);
-    const mask = table.length - 1;
-    for (let tuple = 0; tuple < this.tupleCount; tuple++) {
-      let h = hash(this.keys.subarray(tuple * KEY_BYTES, (tuple + 1) * KEY_BYTES)) & mask;
-      while (table[h] !== 0) h = (h + 1) & mask;
-      table[h] = tuple + 1;
-    }
-    this.table = table;
-  }
-
-  private open(tuple: number, srcIsLower: boolean): number {
+  private open(tuples: Tuples, tuple: number, srcIsLower: boolean): number {
     const stream = this.next++;
     if (stream === this.aIsLower.length) {
       this.aIsLower = grow(this.aIsLower);
@@ -148,10 +105,151 @@ export class TcpStreamTable {
     }
     this.aIsLower[stream] = srcIsLower ? 1 : 0;
     this.baseSet[stream] = 0;
-    this.tupleStream[tuple] = stream;
+    tuples.stream[tuple] = stream;
     this.isNew = true;
     return stream;
   }
+}
+
+/** 4-tuples of one address family: an open-addressing hash of tuple index + 1 (0: empty), and each tuple's current stream. */
+interface Tuples {
+  /** Set by find(): the tuple's index, or -1 (then add() stores the key find() was given). */
+  found: number;
+  stream: Int32Array;
+  add(): number;
+}
+
+/** IPv4 4-tuples as three 32-bit words: lower address, higher address, ports (lower endpoint's high). */
+class Ipv4Tuples implements Tuples {
+  found = -1;
+  stream = new Int32Array(1024);
+  private keys = new Uint32Array(1024 * 3);
+  private table = new Int32Array(4096);
+  private count = 0;
+  private slot = 0;
+  private k0 = 0;
+  private k1 = 0;
+  private k2 = 0;
+
+  find(low: number, high: number, ports: number): void {
+    const mask = this.table.length - 1;
+    let h = mix(low, high, ports) & mask;
+    const keys = this.keys;
+    for (;;) {
+      const entry = this.table[h];
+      if (entry === 0) break;
+      const at = (entry - 1) * 3;
+      if (keys[at] === low && keys[at + 1] === high && keys[at + 2] === ports >>> 0) {
+        this.found = entry - 1;
+        return;
+      }
+      h = (h + 1) & mask;
+    }
+    this.found = -1;
+    this.slot = h;
+    this.k0 = low;
+    this.k1 = high;
+    this.k2 = ports >>> 0;
+  }
+
+  add(): number {
+    const tuple = this.count++;
+    if (tuple === this.stream.length) {
+      this.stream = grow(this.stream);
+      this.keys = grow(this.keys);
+    }
+    this.keys[tuple * 3] = this.k0;
+    this.keys[tuple * 3 + 1] = this.k1;
+    this.keys[tuple * 3 + 2] = this.k2;
+    this.table[this.slot] = tuple + 1;
+    if (this.count * 2 > this.table.length) {
+      const table = new Int32Array(this.table.length * 2);
+      const mask = table.length - 1;
+      for (let t = 0; t < this.count; t++) {
+        let h = mix(this.keys[t * 3], this.keys[t * 3 + 1], this.keys[t * 3 + 2]) & mask;
+        while (table[h] !== 0) h = (h + 1) & mask;
+        table[h] = t + 1;
+      }
+      this.table = table;
+    }
+    return tuple;
+  }
+}
+
+/** IPv6 (or any) 4-tuples keyed by their bytes: version, lower endpoint (16 + 2), higher endpoint. */
+class ByteTuples implements Tuples {
+  found = -1;
+  stream = new Int32Array(1024);
+  private keys = new Uint8Array(1024 * KEY_BYTES);
+  private table = new Int32Array(4096);
+  private count = 0;
+  private slot = 0;
+  private readonly key = new Uint8Array(KEY_BYTES);
+
+  find(buf: Uint8Array, src: number, dst: number, srcPort: number, dstPort: number, srcIsLower: boolean): void {
+    const key = this.key;
+    key[0] = 6;
+    const low = srcIsLower ? src : dst;
+    const high = srcIsLower ? dst : src;
+    const lowPort = srcIsLower ? srcPort : dstPort;
+    const highPort = srcIsLower ? dstPort : srcPort;
+    for (let i = 0; i < 16; i++) {
+      key[1 + i] = buf[low + i];
+      key[19 + i] = buf[high + i];
+    }
+    key[17] = lowPort >> 8;
+    key[18] = lowPort & 0xff;
+    key[35] = highPort >> 8;
+    key[36] = highPort & 0xff;
+    const mask = this.table.length - 1;
+    let h = hash(key) & mask;
+    while (this.table[h] !== 0) {
+      const candidate = this.table[h] - 1;
+      if (sameKey(this.keys, candidate * KEY_BYTES, key)) {
+        this.found = candidate;
+        return;
+      }
+      h = (h + 1) & mask;
+    }
+    this.found = -1;
+    this.slot = h;
+  }
+
+  add(): number {
+    const tuple = this.count++;
+    if (tuple === this.stream.length) {
+      this.stream = grow(this.stream);
+      const keys = new Uint8Array(this.keys.length * 2);
+      keys.set(this.keys);
+      this.keys = keys;
+    }
+    this.keys.set(this.key, tuple * KEY_BYTES);
+    this.table[this.slot] = tuple + 1;
+    if (this.count * 2 > this.table.length) {
+      const table = new Int32Array(this.table.length * 2);
+      const mask = table.length - 1;
+      for (let t = 0; t < this.count; t++) {
+        let h = hash(this.keys.subarray(t * KEY_BYTES, (t + 1) * KEY_BYTES)) & mask;
+        while (table[h] !== 0) h = (h + 1) & mask;
+        table[h] = t + 1;
+      }
+      this.table = table;
+    }
+    return tuple;
+  }
+}
+
+/** A 32-bit hash of three 32-bit words (murmur3's finaliser per word). */
+function mix(a: number, b: number, c: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ b, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ c, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+function be32(buf: Uint8Array, at: number): number {
+  return ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
 }
 
 function grow<T extends Uint8Array | Uint32Array | Int32Array>(array: T): T {

@@ -1,0 +1,92 @@
+/**
+ * The record walk: records of any size across chunk boundaries (double-buffered reads, tails
+ * carried over, records larger than the carry-over reserve), files cut short, pcapng blocks that
+ * are not packets, and custom blocks, which tshark 4.0 counts as frames.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readRecords, sniffCaptureFormat } from '../../../server/src/capture/recordReader';
+import { pcapBytes, pcapngBytes } from './fixtures';
+
+async function walk(file: string, chunkSize?: number) {
+  const parser = await sniffCaptureFormat(file);
+  assert.ok(parser);
+  const seen: { frame: number; length: number; first: number; last: number; time: number; linkType: number }[] = [];
+  const result = await readRecords(
+    file,
+    parser,
+    (r, buf) => {
+      seen.push({ frame: r.frame, length: r.capturedLength, first: buf[r.dataStart], last: buf[r.dataStart + r.capturedLength - 1], time: r.time, linkType: r.linkType });
+    },
+    { chunkSize },
+  );
+  return { seen, result };
+}
+
+function frame(length: number, fill: number): Uint8Array {
+  const bytes = new Uint8Array(length).fill(fill);
+  bytes[0] = fill ^ 0xff;
+  return bytes;
+}
+
+describe('capture/recordReader', () => {
+  let tmp: string;
+  before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelens-records-'))));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('walks records of every size across small chunks, larger than the carry-over reserve too', async () => {
+    const sizes = [60, 1514, 300_000, 40, 700_000, 9000, 62, 5];
+    const file = path.join(tmp, 'sizes.pcap');
+    fs.writeFileSync(file, pcapBytes(1, sizes.map((size, i) => ({ time: 1000 + i / 4, bytes: frame(size, i + 1) })), { snapLength: 1 << 20 }));
+    for (const chunk of [4096, 65536, undefined]) {
+      const { seen, result } = await walk(file, chunk);
+      assert.equal(result.frames, sizes.length);
+      assert.equal(result.truncated, false);
+      assert.deepEqual(
+        seen.map((s) => [s.frame, s.length, s.first, s.last, s.time]),
+        sizes.map((size, i) => [i + 1, size, (i + 1) ^ 0xff, size === 1 ? (i + 1) ^ 0xff : i + 1, 1000 + i / 4]),
+        `chunk ${chunk}`,
+      );
+    }
+  });
+
+  it('a file cut in the middle of a record: the records before it, and truncated', async () => {
+    const file = path.join(tmp, 'cut.pcap');
+    const bytes = pcapBytes(1, [100, 200, 300].map((n, i) => ({ time: 1 + i, bytes: frame(n, i + 1) })));
+    fs.writeFileSync(file, bytes.subarray(0, bytes.length - 50));
+    const { seen, result } = await walk(file, 4096);
+    assert.equal(seen.length, 2);
+    assert.equal(result.truncated, true);
+  });
+
+  it('pcapng: interface and other blocks are stepped over, custom blocks are frames without a packet', async () => {
+    const file = path.join(tmp, 'blocks.pcapng');
+    fs.writeFileSync(
+      file,
+      pcapngBytes([
+        { interfaces: [{ linkType: 1, tsresol: 9 }, { linkType: 113 }], extraBlocks: true, frames: [{ time: 5.5, bytes: frame(80, 1) }, { time: 6.25, bytes: frame(90, 2), iface: 1 }] },
+        { littleEndian: false, interfaces: [{ linkType: 101 }], frames: [{ time: 7, bytes: frame(70, 3) }] },
+      ]),
+    );
+    const { seen } = await walk(file, 4096);
+    // The custom block comes before the packets of the first section: frame 1, no link type.
+    assert.deepEqual(
+      seen.map((s) => [s.frame, s.linkType, s.length]),
+      [
+        [1, -1, 0],
+        [2, 1, 80],
+        [3, 113, 90],
+        [4, 101, 70],
+      ],
+    );
+    assert.deepEqual(seen.slice(1).map((s) => s.time), [5.5, 6.25, 7]);
+  });
+
+  it('anything but pcap and pcapng is left to tshark', async () => {
+    const file = path.join(tmp, 'notes.txt');
+    fs.writeFileSync(file, 'not a capture\n');
+    assert.equal(await sniffCaptureFormat(file), undefined);
+  });
+});
