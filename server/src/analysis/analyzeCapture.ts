@@ -7,17 +7,18 @@ import * as fs from 'node:fs/promises';
 import type { CaptureSummary, ConversationSummary, Finding } from '../../../protocol/model';
 import { buildCaptureIndex, type CaptureIndex } from '../capture/captureIndex';
 import { CaptureFormatError } from '../capture/captureRecord';
+import { analyzeConnection } from '../capture/analyzeStream';
 import { analyzeIndexedCapture } from '../capture/indexedAnalysis';
 import { CaptureAbortedError } from '../capture/recordReader';
 import { ScanAbortedError } from '../capture/streamScanner';
-import { parseHttpConversation, type HttpConversation } from '../http/httpConversation';
+import type { HttpConversation } from '../http/httpConversation';
 import { ALL_RULES } from '../rules';
 import { TcpReassembler, type TcpConnection } from '../tcp/tcpReassembler';
 import type { PacketSource } from '../tshark/tcpSegment';
 import { TsharkError } from '../tshark/tsharkError';
 import { TsharkCaptureSource, tsharkVersion, type TsharkOptions } from '../tshark/tsharkRunner';
 import { analyzeTlsStreams, type TlsStreamInfo } from '../tls/analyzeTls';
-import { findCaptureViolations, findRuleViolations } from './findRuleViolations';
+import { findCaptureViolations } from './findRuleViolations';
 import { summarizeConversation } from './summarizeConversation';
 
 export interface StreamAnalysis {
@@ -76,10 +77,7 @@ export async function analyzeSegments(
     bytesSeen += segment.capturedLength + RECORD_OVERHEAD;
     if (packets % PROGRESS_EVERY === 0) options.onProgress?.(packets, Math.min(0.99, bytesSeen / Math.max(1, fileSize)));
   }
-  const analysed = reassembler.finish().map((connection) => {
-    const http = parseHttpConversation(connection.clientToServer.bytes, connection.serverToClient.bytes);
-    return { connection, http, findings: findRuleViolations(connection, http, ALL_RULES) };
-  });
+  const analysed = reassembler.finish().map((connection) => analyzeConnection(connection));
   const captureFindings = findCaptureViolations(analysed, ALL_RULES);
   const streams = new Map<number, StreamAnalysis>();
   for (const stream of analysed) {
