@@ -7,24 +7,10 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Handshake } from '../handshake';
+import { when } from './vscodeWait';
 
 const handshake = new Handshake(process.env.WIRELENS_E2E_DIR ?? '');
 const STREAM_SCHEME = 'wirelens-stream';
-
-/** Resolves with `probe()`'s first defined value, checked now and after each `event`. */
-function when<T>(event: vscode.Event<unknown>, probe: () => T | undefined): Promise<T> {
-  return new Promise((resolve) => {
-    const now = probe();
-    if (now !== undefined) return resolve(now);
-    const listener = event(() => {
-      const found = probe();
-      if (found !== undefined) {
-        listener.dispose();
-        resolve(found);
-      }
-    });
-  });
-}
 
 const streamDiagnostics = () =>
   when(vscode.languages.onDidChangeDiagnostics, () =>

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatStreamUri } from '../../../protocol/streamUri';
+import { when } from './vscodeWait';
 
 /** The repository's samples/ (this bundle runs from out/test/integration/suite). */
 function samplesDir(): string {
@@ -17,21 +18,6 @@ function samplesDir(): string {
     if (fs.existsSync(path.join(dir, 'samples', 'tls-incident.pcapng'))) return path.join(dir, 'samples');
   }
   throw new Error(`no samples/tls-incident.pcapng above ${__dirname}`);
-}
-
-/** Resolves with `probe()`'s first defined value, checked now and after each `event`. */
-function when<T>(event: vscode.Event<unknown>, probe: () => T | undefined): Promise<T> {
-  return new Promise((resolve) => {
-    const now = probe();
-    if (now !== undefined) return resolve(now);
-    const listener = event(() => {
-      const found = probe();
-      if (found !== undefined) {
-        listener.dispose();
-        resolve(found);
-      }
-    });
-  });
 }
 
 const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);

@@ -1,18 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { clAndTe as rule } from '../../../server/src/rules/cl-and-te';
-import type { Finding } from '../../../protocol/model';
-import { assertCoversLines, bytes } from '../helpers';
-import { runRule } from './ruleTestKit';
-
-const GET = 'GET / HTTP/1.1\r\nHost: h\r\n\r\n';
+import { assertCoversLines } from '../helpers';
+import { runRuleOnRaw } from './ruleTestKit';
 
 /** Runs the rule the way the analysis does; a raw request goes alone, a raw response after a GET. */
-function check(raw: string): { input: Uint8Array; findings: Finding[] } {
-  const isResponse = raw.startsWith('HTTP/');
-  const findings = runRule(rule, isResponse ? { request: GET, response: raw } : { request: raw });
-  for (const f of findings) assert.equal(f.direction, isResponse ? 'server-to-client' : 'client-to-server');
-  return { input: bytes(raw), findings };
-}
+const check = (raw: string) => runRuleOnRaw(rule, raw);
 
 interface Firing {
   readonly name: string;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { conflictingContentLength as rule } from '../../../server/src/rules/conflicting-content-length';
-import { coveredText, runRule } from './ruleTestKit';
+import { coveredText, runRule, singleFinding } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -59,10 +59,7 @@ const NOT_FIRING: readonly { name: string; exchange: Exchange }[] = [
 describe('rule conflicting-content-length', () => {
   for (const c of FIRING) {
     it(`fires: ${c.name}`, () => {
-      const findings = runRule(rule, c.exchange);
-      assert.equal(findings.length, 1);
-      const [finding] = findings;
-      assert.equal(coveredText(c.exchange, finding), c.covers);
+      const finding = singleFinding(rule, c.exchange, c.covers);
       assert.deepEqual((finding.related ?? []).map((r) => coveredText(c.exchange, { ...r, direction: finding.direction })), c.related);
       assert.ok(finding.message.includes(`(${c.values})`), finding.message);
       assert.equal(finding.severity, 'error');

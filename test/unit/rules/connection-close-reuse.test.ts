@@ -1,15 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { connectionCloseReuse as rule } from '../../../server/src/rules/connection-close-reuse';
 import { TcpFlag } from '../../../server/src/tshark/tcpSegment';
-import { connectionOf, runRuleOn, type SegmentSpec } from './ruleTestKit';
+import { connectionOf, runRuleOn, type SegmentSpec, streamTexts } from './ruleTestKit';
 
 /** Findings with the text each covers (and each related entry covers) in its direction. */
 function run(script: readonly SegmentSpec[]) {
   const connection = connectionOf(script);
-  const streams = {
-    'client-to-server': Buffer.from(connection.clientToServer.bytes).toString('latin1'),
-    'server-to-client': Buffer.from(connection.serverToClient.bytes).toString('latin1'),
-  };
+  const streams = streamTexts(connection);
   return runRuleOn(rule, connection).map((f) => ({
     ...f,
     text: streams[f.direction].slice(f.offset, f.offset + f.length),

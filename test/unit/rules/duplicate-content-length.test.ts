@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { duplicateContentLength as rule } from '../../../server/src/rules/duplicate-content-length';
-import { coveredText, runRule } from './ruleTestKit';
+import { coveredText, runRule, singleFinding } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -45,10 +45,7 @@ const NOT_FIRING: readonly { name: string; exchange: Exchange }[] = [
 describe('rule duplicate-content-length', () => {
   for (const c of FIRING) {
     it(`fires: ${c.name}`, () => {
-      const findings = runRule(rule, c.exchange);
-      assert.equal(findings.length, 1);
-      const [finding] = findings;
-      assert.equal(coveredText(c.exchange, finding), c.covers);
+      const finding = singleFinding(rule, c.exchange, c.covers);
       assert.deepEqual((finding.related ?? []).map((r) => coveredText(c.exchange, { ...r, direction: finding.direction })), c.related);
       assert.match(finding.message, new RegExp(`is sent ${c.times} times`));
     });

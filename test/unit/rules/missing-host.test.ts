@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { missingHost as rule } from '../../../server/src/rules/missing-host';
 import { UNSAFE_CHARS } from '../helpers';
-import { coveredText, runRule } from './ruleTestKit';
+import { assertQuotesEscaped, runRule, singleFinding } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -45,10 +45,7 @@ const NOT_FIRING: readonly { name: string; exchange: Exchange }[] = [
 describe('rule missing-host', () => {
   for (const c of FIRING) {
     it(`fires: ${c.name}`, () => {
-      const findings = runRule(rule, c.exchange);
-      assert.equal(findings.length, 1);
-      const [finding] = findings;
-      assert.equal(coveredText(c.exchange, finding), c.covers);
+      const finding = singleFinding(rule, c.exchange, c.covers);
       assert.doesNotMatch(finding.message, UNSAFE_CHARS);
       for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
     });
@@ -63,8 +60,7 @@ describe('rule missing-host', () => {
   });
 
   it('quotes hostile bytes escaped, never raw', () => {
-    const [finding] = runRule(rule, { request: 'GET /\x1b[2J\xe2\x80\xae HTTP/1.1\r\n\r\n' });
-    assert.doesNotMatch(finding.message, UNSAFE_CHARS);
+    assertQuotesEscaped(rule, { request: 'GET /\x1b[2J\xe2\x80\xae HTTP/1.1\r\n\r\n' });
   });
 
   it('carries catalogue data: RFC 9112 §3.2 and a cited Envoy verdict', () => {

@@ -3,13 +3,14 @@
  * bytes, so rule tests exercise the real path. Connection-scope rules get a TcpConnection built
  * by the real TcpReassembler from synthetic segments.
  */
+import * as assert from 'node:assert/strict';
 import type { Direction, Finding } from '../../../protocol/model';
 import { findRuleViolations } from '../../../server/src/analysis/findRuleViolations';
 import { parseHttpConnection } from '../../../server/src/http/httpConversation';
 import type { Rule } from '../../../server/src/rules/rule';
 import { TcpReassembler, type TcpConnection } from '../../../server/src/tcp/tcpReassembler';
 import { TcpFlag, type TcpSegment } from '../../../server/src/tshark/tcpSegment';
-import { bytes } from '../helpers';
+import { bytes, UNSAFE_CHARS } from '../helpers';
 
 export const CLIENT = { address: '10.0.0.1', port: 40000 };
 export const SERVER = { address: '10.0.0.2', port: 80 };
@@ -84,4 +85,48 @@ export function runRuleOn(rule: Rule, connection: TcpConnection): Finding[] {
 export function coveredText(exchange: { request?: string; response?: string }, finding: Pick<Finding, 'direction' | 'offset' | 'length'>): string {
   const source: Record<Direction, string | undefined> = { 'client-to-server': exchange.request, 'server-to-client': exchange.response };
   return (source[finding.direction] ?? '').slice(finding.offset, finding.offset + finding.length);
+}
+
+/**
+ * Runs `rule` on `exchange`, asserts it fires exactly once and that the finding covers exactly
+ * `covers`; returns that finding for further checks.
+ */
+export function singleFinding(rule: Rule, exchange: { request?: string; response?: string }, covers: string): Finding {
+  const findings = runRule(rule, exchange);
+  assert.equal(findings.length, 1);
+  const [finding] = findings;
+  assert.equal(coveredText(exchange, finding), covers);
+  return finding;
+}
+
+/**
+ * Runs `rule` on an exchange carrying hostile bytes and asserts the first finding's message
+ * holds no raw unsafe character and quotes each of `escaped` (the escaped spellings) verbatim.
+ */
+export function assertQuotesEscaped(rule: Rule, exchangeWithHostileBytes: { request?: string; response?: string }, ...escaped: string[]): Finding {
+  const [finding] = runRule(rule, exchangeWithHostileBytes);
+  assert.doesNotMatch(finding.message, UNSAFE_CHARS);
+  for (const text of escaped) assert.ok(finding.message.includes(text), finding.message);
+  return finding;
+}
+
+/** Each direction's reassembled bytes of `connection` as latin1 text. */
+export function streamTexts(connection: TcpConnection): Record<Direction, string> {
+  return {
+    'client-to-server': Buffer.from(connection.clientToServer.bytes).toString('latin1'),
+    'server-to-client': Buffer.from(connection.serverToClient.bytes).toString('latin1'),
+  };
+}
+
+const PLAIN_GET = 'GET / HTTP/1.1\r\nHost: h\r\n\r\n';
+
+/**
+ * Runs `rule` the way the analysis does on one raw message: a raw request goes alone, a raw
+ * response after a plain GET. Asserts every finding is in that message's direction.
+ */
+export function runRuleOnRaw(rule: Rule, raw: string): { input: Uint8Array; findings: Finding[] } {
+  const isResponse = raw.startsWith('HTTP/');
+  const findings = runRule(rule, isResponse ? { request: PLAIN_GET, response: raw } : { request: raw });
+  for (const f of findings) assert.equal(f.direction, isResponse ? 'server-to-client' : 'client-to-server');
+  return { input: bytes(raw), findings };
 }

@@ -1,13 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { tcpOverlapConflict as rule } from '../../../server/src/rules/tcp-overlap-conflict';
-import { connectionOf, runRuleOn, type SegmentSpec } from './ruleTestKit';
+import { connectionOf, runRuleOn, type SegmentSpec, streamTexts } from './ruleTestKit';
 
 function run(script: readonly SegmentSpec[]) {
   const connection = connectionOf(script);
-  const streams = {
-    'client-to-server': Buffer.from(connection.clientToServer.bytes).toString('latin1'),
-    'server-to-client': Buffer.from(connection.serverToClient.bytes).toString('latin1'),
-  };
+  const streams = streamTexts(connection);
   return { connection, findings: runRuleOn(rule, connection).map((f) => ({ ...f, text: streams[f.direction].slice(f.offset, f.offset + f.length) })) };
 }
 

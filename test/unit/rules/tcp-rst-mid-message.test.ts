@@ -1,16 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { tcpRstMidMessage as rule } from '../../../server/src/rules/tcp-rst-mid-message';
 import { TcpFlag } from '../../../server/src/tshark/tcpSegment';
-import { connectionOf, runRuleOn, type SegmentSpec } from './ruleTestKit';
+import { connectionOf, runRuleOn, type SegmentSpec, streamTexts } from './ruleTestKit';
 
 const { ACK, RST, FIN, SYN } = TcpFlag;
 
 function run(script: readonly SegmentSpec[], handshake = true) {
   const connection = connectionOf(script, handshake);
-  const streams = {
-    'client-to-server': Buffer.from(connection.clientToServer.bytes).toString('latin1'),
-    'server-to-client': Buffer.from(connection.serverToClient.bytes).toString('latin1'),
-  };
+  const streams = streamTexts(connection);
   return runRuleOn(rule, connection).map((f) => ({ ...f, text: streams[f.direction].slice(f.offset, f.offset + f.length) }));
 }
 

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { teChunkedTwice as rule } from '../../../server/src/rules/te-chunked-twice';
-import { UNSAFE_CHARS } from '../helpers';
-import { coveredText, runRule } from './ruleTestKit';
+import { assertQuotesEscaped, coveredText, runRule, singleFinding } from './ruleTestKit';
 
 interface Firing {
   readonly name: string;
@@ -72,10 +71,7 @@ const NOT_FIRING: readonly { name: string; exchange: { request?: string; respons
 describe('rule te-chunked-twice', () => {
   for (const c of FIRING) {
     it(`fires: ${c.name}`, () => {
-      const findings = runRule(rule, c.exchange);
-      assert.equal(findings.length, 1);
-      const [finding] = findings;
-      assert.equal(coveredText(c.exchange, finding), c.covers);
+      const finding = singleFinding(rule, c.exchange, c.covers);
       assert.deepEqual((finding.related ?? []).map((r) => coveredText(c.exchange, { ...r, direction: finding.direction })), c.related);
       assert.ok(finding.message.startsWith(`"${c.covers}" applies chunked ${c.times} times`), finding.message);
       assert.equal(finding.severity, 'error');
@@ -90,9 +86,7 @@ describe('rule te-chunked-twice', () => {
 
   it('quotes hostile bytes escaped', () => {
     const exchange = { response: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, \x1b[2J, chunked\r\n\r\n0\r\n\r\n' };
-    const [finding] = runRule(rule, exchange);
-    assert.ok(finding.message.includes('"Transfer-Encoding: chunked, \\x1b[2J, chunked"'), finding.message);
-    assert.doesNotMatch(finding.message, UNSAFE_CHARS);
+    assertQuotesEscaped(rule, exchange, '"Transfer-Encoding: chunked, \\x1b[2J, chunked"');
   });
 
   it('carries catalogue data: RFC 9112 §6.1 and the cited Envoy verdict', () => {

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { teNotChunked as rule } from '../../../server/src/rules/te-not-chunked';
-import { UNSAFE_CHARS } from '../helpers';
-import { coveredText, runRule } from './ruleTestKit';
+import { assertQuotesEscaped, coveredText, runRule } from './ruleTestKit';
 
 interface Firing {
   readonly name: string;
@@ -82,9 +81,7 @@ describe('rule te-not-chunked', () => {
 
   it('escapes a hostile coding name', () => {
     const exchange = { request: 'POST / HTTP/1.1\r\nTransfer-Encoding: \xe2\x80\xae\x07\r\n\r\n' };
-    const [finding] = runRule(rule, exchange);
-    assert.doesNotMatch(finding.message, UNSAFE_CHARS);
-    assert.ok(finding.message.includes('\\xe2\\x80\\xae\\x07'), finding.message);
+    assertQuotesEscaped(rule, exchange, '\\xe2\\x80\\xae\\x07');
   });
 
   it('carries catalogue data: RFC 9112 §6.3 and the cited Envoy verdict', () => {

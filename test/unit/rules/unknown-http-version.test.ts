@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { unknownHttpVersion as rule } from '../../../server/src/rules/unknown-http-version';
 import { UNSAFE_CHARS } from '../helpers';
-import { coveredText, runRule } from './ruleTestKit';
+import { assertQuotesEscaped, runRule, singleFinding } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 const request = (line: string): Exchange => ({ request: `${line}\r\nHost: example.com\r\n\r\n` });
@@ -35,10 +35,7 @@ const NOT_FIRING: readonly { name: string; exchange: Exchange }[] = [
 describe('rule unknown-http-version', () => {
   for (const c of FIRING) {
     it(`fires: ${c.name}`, () => {
-      const findings = runRule(rule, c.exchange);
-      assert.equal(findings.length, 1);
-      const [finding] = findings;
-      assert.equal(coveredText(c.exchange, finding), c.covers);
+      const finding = singleFinding(rule, c.exchange, c.covers);
       assert.doesNotMatch(finding.message, UNSAFE_CHARS);
       for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
     });
@@ -49,9 +46,7 @@ describe('rule unknown-http-version', () => {
   }
 
   it('quotes hostile bytes escaped, never raw', () => {
-    const [finding] = runRule(rule, request('GET / HTTP/\x1b[2J\xe2\x80\xae'));
-    assert.doesNotMatch(finding.message, UNSAFE_CHARS);
-    assert.ok(finding.message.includes('HTTP/\\x1b[2J\\xe2\\x80\\xae'), finding.message);
+    assertQuotesEscaped(rule, request('GET / HTTP/\x1b[2J\xe2\x80\xae'), 'HTTP/\\x1b[2J\\xe2\\x80\\xae');
   });
 
   it('carries catalogue data: RFC 9112 §2.3 and a cited Envoy verdict', () => {
