@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { bareCr as rule } from '../../../server/src/rules/bare-cr';
-import { assertQuotesEscaped, coveredText, runRule } from './ruleTestKit';
+import { assertMessageSays, assertQuotesEscaped, coveredText, onlyFinding, runRule } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -43,13 +43,11 @@ const NOT_FIRING: readonly { name: string; exchange: Exchange }[] = [
 describe('rule bare-cr', () => {
   for (const c of FIRING) {
     it(`fires: ${c.name}`, () => {
-      const findings = runRule(rule, c.exchange);
-      assert.equal(findings.length, 1);
-      const [finding] = findings;
+      const finding = onlyFinding(rule, c.exchange);
       const text = c.exchange.request ?? c.exchange.response ?? '';
       assert.equal(coveredText(c.exchange, finding), '\r');
       assert.deepEqual([finding, ...(finding.related ?? [])].map((r) => [r.offset, r.length]), bareCrs(text).map((at) => [at, 1]));
-      for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
+      assertMessageSays(finding, c.says);
       assert.equal(finding.severity, 'error');
     });
   }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { bareLf as rule } from '../../../server/src/rules/bare-lf';
-import { assertQuotesEscaped, coveredText, runRule } from './ruleTestKit';
+import { assertMessageSays, assertQuotesEscaped, coveredText, onlyFinding, runRule } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -78,9 +78,7 @@ const NOT_FIRING: readonly { name: string; exchange: Exchange }[] = [
 describe('rule bare-lf', () => {
   for (const c of FIRING) {
     it(`fires: ${c.name}`, () => {
-      const findings = runRule(rule, c.exchange);
-      assert.equal(findings.length, 1);
-      const [finding] = findings;
+      const finding = onlyFinding(rule, c.exchange);
       const text = c.exchange.request ?? c.exchange.response ?? '';
       // The finding and each related location cover exactly one lone LF byte, in order.
       const covered = [finding, ...(finding.related ?? [])].map((r) => r.offset);
@@ -88,7 +86,7 @@ describe('rule bare-lf', () => {
       assert.equal(finding.length, 1);
       assert.equal(coveredText(c.exchange, finding), '\n');
       for (const r of finding.related ?? []) assert.equal(r.length, 1);
-      for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
+      assertMessageSays(finding, c.says);
       assert.equal(finding.severity, c.severity ?? 'warning');
     });
   }

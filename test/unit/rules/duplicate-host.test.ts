@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { duplicateHost as rule } from '../../../server/src/rules/duplicate-host';
 import { UNSAFE_CHARS } from '../helpers';
-import { assertQuotesEscaped, coveredText, runRule, singleFinding } from './ruleTestKit';
+import { assertMessageSays, assertQuotesEscaped, coveredText, runRule, singleFinding } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -51,7 +51,7 @@ describe('rule duplicate-host', () => {
       const finding = singleFinding(rule, c.exchange, c.covers);
       assert.deepEqual((finding.related ?? []).map((r) => coveredText(c.exchange, { ...r, direction: finding.direction })), c.related);
       assert.doesNotMatch(finding.message, UNSAFE_CHARS);
-      for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
+      assertMessageSays(finding, c.says);
     });
   }
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { headerSectionTooLarge as rule } from '../../../server/src/rules/header-section-too-large';
 import { UNSAFE_CHARS } from '../helpers';
-import { coveredText, runRule } from './ruleTestKit';
+import { assertMessageSays, coveredText, onlyFinding, runRule } from './ruleTestKit';
 
 const KiB = 1024;
 type Exchange = { request?: string; response?: string };
@@ -61,15 +61,13 @@ const NOT_FIRING: readonly { name: string; exchange: Exchange }[] = [
 describe('rule header-section-too-large', () => {
   for (const c of FIRING) {
     it(`fires: ${c.name}`, () => {
-      const findings = runRule(rule, c.exchange);
-      assert.equal(findings.length, 1);
-      const [finding] = findings;
+      const finding = onlyFinding(rule, c.exchange);
       const text = c.exchange.request ?? c.exchange.response ?? '';
       // The finding covers the start line through the last field line, without the final CRLF CRLF.
       assert.equal(coveredText(c.exchange, finding), text.slice(0, text.indexOf('\r\n\r\n')));
       assert.equal(finding.severity, c.severity ?? 'warning');
       assert.equal(finding.related?.length ?? 0, c.longLines ?? 0);
-      for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
+      assertMessageSays(finding, c.says);
       for (const words of c.absent ?? []) assert.ok(!finding.message.includes(words), `"${words}" should not be in: ${finding.message}`);
       assert.doesNotMatch(finding.message, UNSAFE_CHARS);
     });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { invalidRequestLine as rule } from '../../../server/src/rules/invalid-request-line';
 import { UNSAFE_CHARS } from '../helpers';
-import { assertQuotesEscaped, coveredText, runRule } from './ruleTestKit';
+import { assertMessageSays, assertQuotesEscaped, coveredText, onlyFinding, runRule } from './ruleTestKit';
 
 const request = (line: string) => ({ request: `${line}\r\nHost: example.com\r\n\r\n` });
 
@@ -37,13 +37,11 @@ describe('rule invalid-request-line', () => {
   for (const c of FIRING) {
     it(`fires: ${c.name}`, () => {
       const exchange = request(c.line);
-      const findings = runRule(rule, exchange);
-      assert.equal(findings.length, 1);
-      const [finding] = findings;
+      const finding = onlyFinding(rule, exchange);
       assert.equal(coveredText(exchange, finding), c.line);
       assert.equal(finding.direction, 'client-to-server');
       assert.doesNotMatch(finding.message, UNSAFE_CHARS);
-      for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
+      assertMessageSays(finding, c.says);
     });
   }
 

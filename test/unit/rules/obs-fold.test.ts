@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { obsFold as rule } from '../../../server/src/rules/obs-fold';
-import { assertQuotesEscaped, coveredText, runRule, singleFinding } from './ruleTestKit';
+import { assertMessageSays, assertQuotesEscaped, coveredText, runRule, singleFinding } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -46,7 +46,7 @@ describe('rule obs-fold', () => {
     it(`fires: ${c.name}`, () => {
       const finding = singleFinding(rule, c.exchange, c.covers);
       assert.deepEqual(finding.related?.map((r) => coveredText(c.exchange, { ...r, direction: finding.direction })), [c.related]);
-      for (const words of c.says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
+      assertMessageSays(finding, c.says);
     });
   }
 

@@ -92,9 +92,7 @@ export function coveredText(exchange: { request?: string; response?: string }, f
  * `covers`; returns that finding for further checks.
  */
 export function singleFinding(rule: Rule, exchange: { request?: string; response?: string }, covers: string): Finding {
-  const findings = runRule(rule, exchange);
-  assert.equal(findings.length, 1);
-  const [finding] = findings;
+  const finding = onlyFinding(rule, exchange);
   assert.equal(coveredText(exchange, finding), covers);
   return finding;
 }
@@ -129,4 +127,16 @@ export function runRuleOnRaw(rule: Rule, raw: string): { input: Uint8Array; find
   const findings = runRule(rule, isResponse ? { request: PLAIN_GET, response: raw } : { request: raw });
   for (const f of findings) assert.equal(f.direction, isResponse ? 'server-to-client' : 'client-to-server');
   return { input: bytes(raw), findings };
+}
+
+/** Runs `rule` on `exchange`, asserts it fires exactly once, and returns that finding. */
+export function onlyFinding(rule: Rule, exchange: { request?: string; response?: string }): Finding {
+  const findings = runRule(rule, exchange);
+  assert.equal(findings.length, 1);
+  return findings[0];
+}
+
+/** Asserts the finding's message contains each of `says` verbatim. */
+export function assertMessageSays(finding: Pick<Finding, 'message'>, says: readonly string[]): void {
+  for (const words of says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
 }
