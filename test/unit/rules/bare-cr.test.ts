@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { bareCr as rule } from '../../../server/src/rules/bare-cr';
-import { assertMessageSays, assertQuotesEscaped, coveredText, onlyFinding, runRule } from './ruleTestKit';
+import { assertMessageSays, assertQuotesEscaped, coveredText, itDoesNotFire, onlyFinding } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -52,9 +52,7 @@ describe('rule bare-cr', () => {
     });
   }
 
-  for (const c of NOT_FIRING) {
-    it(`does not fire: ${c.name}`, () => assert.deepEqual(runRule(rule, c.exchange), []));
-  }
+  itDoesNotFire(rule, NOT_FIRING);
 
   it('quotes hostile bytes escaped, never raw', () => {
     assertQuotesEscaped(rule, { request: 'GET / HTTP/1.1\r\nHost: h\r\nX-A: \x1b[2J\r\xe2\x80\xae\r\n\r\n' }, 'X-A: \\x1b[2J\\r\\xe2\\x80\\xae');

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { bareLf as rule } from '../../../server/src/rules/bare-lf';
-import { assertMessageSays, assertQuotesEscaped, coveredText, onlyFinding, runRule } from './ruleTestKit';
+import { assertMessageSays, assertQuotesEscaped, coveredText, itDoesNotFire, onlyFinding, runRule } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -91,9 +91,7 @@ describe('rule bare-lf', () => {
     });
   }
 
-  for (const c of NOT_FIRING) {
-    it(`does not fire: ${c.name}`, () => assert.deepEqual(runRule(rule, c.exchange), []));
-  }
+  itDoesNotFire(rule, NOT_FIRING);
 
   it('one finding per message: a request and its response each get theirs', () => {
     const findings = runRule(rule, { request: 'GET / HTTP/1.1\nHost: h\n\n', response: 'HTTP/1.1 200 OK\nContent-Length: 0\n\n' });

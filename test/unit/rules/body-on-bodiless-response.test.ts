@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { bodyOnBodilessResponse as rule } from '../../../server/src/rules/body-on-bodiless-response';
-import { coveredText, runRule } from './ruleTestKit';
+import { coveredText, itDoesNotFire, runRule } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 const GET = 'GET / HTTP/1.1\r\nHost: h\r\n\r\n';
@@ -86,11 +86,7 @@ describe('rule body-on-bodiless-response', () => {
     assert.deepEqual(finding.related?.map((r) => coveredText(exchange, { ...r, direction: finding.direction })), ['HTTP/1.1 200 OK']);
   });
 
-  for (const c of NOT_FIRING) {
-    it(`does not fire: ${c.name}`, () => {
-      assert.deepEqual(runRule(rule, c.exchange), []);
-    });
-  }
+  itDoesNotFire(rule, NOT_FIRING);
 
   it('carries catalogue data: RFC 9112 §6.3, connection scope, the cited Envoy verdict, an example that fires', () => {
     assert.equal(rule.scope, 'connection');

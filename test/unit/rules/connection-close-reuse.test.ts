@@ -1,15 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { connectionCloseReuse as rule } from '../../../server/src/rules/connection-close-reuse';
 import { TcpFlag } from '../../../server/src/tshark/tcpSegment';
-import { connectionOf, runRuleOn, type SegmentSpec, streamTexts } from './ruleTestKit';
+import { connectionOf, findingsWithText, type SegmentSpec } from './ruleTestKit';
 
 /** Findings with the text each covers (and each related entry covers) in its direction. */
 function run(script: readonly SegmentSpec[]) {
   const connection = connectionOf(script);
-  const streams = streamTexts(connection);
-  return runRuleOn(rule, connection).map((f) => ({
+  const { streams, findings } = findingsWithText(rule, connection);
+  return findings.map((f) => ({
     ...f,
-    text: streams[f.direction].slice(f.offset, f.offset + f.length),
     relatedText: (f.related ?? []).map((r) => [r.direction, streams[r.direction ?? f.direction].slice(r.offset, r.offset + r.length)]),
   }));
 }

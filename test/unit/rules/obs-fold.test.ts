@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { obsFold as rule } from '../../../server/src/rules/obs-fold';
-import { assertMessageSays, assertQuotesEscaped, coveredText, runRule, singleFinding } from './ruleTestKit';
+import { assertMessageSays, assertQuotesEscaped, coveredText, itDoesNotFire, singleFinding } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -50,9 +50,7 @@ describe('rule obs-fold', () => {
     });
   }
 
-  for (const c of NOT_FIRING) {
-    it(`does not fire: ${c.name}`, () => assert.deepEqual(runRule(rule, c.exchange), []));
-  }
+  itDoesNotFire(rule, NOT_FIRING);
 
   it('quotes hostile bytes escaped, never raw', () => {
     assertQuotesEscaped(rule, { request: 'GET / HTTP/1.1\r\nHost: h\r\nX-\x1b[2J: a\r\n \xe2\x80\xae\r\n\r\n' }, '\\x1b[2J');

@@ -140,3 +140,17 @@ export function onlyFinding(rule: Rule, exchange: { request?: string; response?:
 export function assertMessageSays(finding: Pick<Finding, 'message'>, says: readonly string[]): void {
   for (const words of says) assert.ok(finding.message.includes(words), `"${words}" missing from: ${finding.message}`);
 }
+
+/** One `it('does not fire: <name>')` per case, each asserting `rule` finds nothing in its exchange. */
+export function itDoesNotFire(rule: Rule, cases: readonly { name: string; exchange: { request?: string; response?: string } }[]): void {
+  for (const c of cases) {
+    it(`does not fire: ${c.name}`, () => assert.deepEqual(runRule(rule, c.exchange), []));
+  }
+}
+
+/** Findings of `rule` on `connection`, each with the text it covers in its direction, and the streams' text. */
+export function findingsWithText(rule: Rule, connection: TcpConnection) {
+  const streams = streamTexts(connection);
+  const findings = runRuleOn(rule, connection).map((f) => ({ ...f, text: streams[f.direction].slice(f.offset, f.offset + f.length) }));
+  return { streams, findings };
+}

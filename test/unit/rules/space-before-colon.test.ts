@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spaceBeforeColon as rule } from '../../../server/src/rules/space-before-colon';
-import { assertQuotesEscaped, coveredText, runRule } from './ruleTestKit';
+import { assertQuotesEscaped, coveredText, itDoesNotFire, runRule } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -55,9 +55,7 @@ describe('rule space-before-colon', () => {
     });
   }
 
-  for (const c of NOT_FIRING) {
-    it(`does not fire: ${c.name}`, () => assert.deepEqual(runRule(rule, c.exchange), []));
-  }
+  itDoesNotFire(rule, NOT_FIRING);
 
   it('quotes hostile bytes escaped, never raw', () => {
     const exchange = { request: 'GET / HTTP/1.1\r\nHost: h\r\nX-A : \x1b[2J\xe2\x80\xae\x07\r\n\r\n' };

@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { tcpOverlapConflict as rule } from '../../../server/src/rules/tcp-overlap-conflict';
-import { connectionOf, runRuleOn, type SegmentSpec, streamTexts } from './ruleTestKit';
+import { connectionOf, findingsWithText, type SegmentSpec } from './ruleTestKit';
 
 function run(script: readonly SegmentSpec[]) {
   const connection = connectionOf(script);
-  const streams = streamTexts(connection);
-  return { connection, findings: runRuleOn(rule, connection).map((f) => ({ ...f, text: streams[f.direction].slice(f.offset, f.offset + f.length) })) };
+  return { connection, findings: findingsWithText(rule, connection).findings };
 }
 
 const REQUEST = 'GET /aaaa HTTP/1.1\r\nHost: h\r\n\r\n';

@@ -1,14 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { tcpRstMidMessage as rule } from '../../../server/src/rules/tcp-rst-mid-message';
 import { TcpFlag } from '../../../server/src/tshark/tcpSegment';
-import { connectionOf, runRuleOn, type SegmentSpec, streamTexts } from './ruleTestKit';
+import { connectionOf, findingsWithText, type SegmentSpec } from './ruleTestKit';
 
 const { ACK, RST, FIN, SYN } = TcpFlag;
 
 function run(script: readonly SegmentSpec[], handshake = true) {
   const connection = connectionOf(script, handshake);
-  const streams = streamTexts(connection);
-  return runRuleOn(rule, connection).map((f) => ({ ...f, text: streams[f.direction].slice(f.offset, f.offset + f.length) }));
+  return findingsWithText(rule, connection).findings;
 }
 
 const GET = 'GET /orders/42 HTTP/1.1\r\nHost: api\r\n\r\n';

@@ -1,16 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { tcpZeroWindow as rule } from '../../../server/src/rules/tcp-zero-window';
 import { TcpFlag } from '../../../server/src/tshark/tcpSegment';
-import { connectionOf, runRuleOn, type SegmentSpec, streamTexts } from './ruleTestKit';
+import { connectionOf, findingsWithText, type SegmentSpec } from './ruleTestKit';
 
 const { ACK, RST } = TcpFlag;
 
 function run(script: readonly SegmentSpec[]) {
   const connection = connectionOf(script);
-  const streams = streamTexts(connection);
-  return runRuleOn(rule, connection).map((f) => ({
+  const { streams, findings } = findingsWithText(rule, connection);
+  return findings.map((f) => ({
     ...f,
-    text: streams[f.direction].slice(f.offset, f.offset + f.length),
     relatedText: (f.related ?? []).map((r) => streams[r.direction ?? f.direction].slice(r.offset, r.offset + r.length)),
   }));
 }
