@@ -3,30 +3,15 @@
  * child process on the sample captures, with the real tshark.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Finding, RuleInfo } from '../../protocol/model';
 import { ALL_RULES } from '../../server/src/rules';
 import { REPO_ROOT, sample, text, tsharkFollowRaw } from '../unit/helpers';
+import { runWirelens, type Run } from './runWirelens';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'wirelens');
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function wirelens(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(error);
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
+const wirelens = (...args: string[]) => runWirelens(args, { maxBuffer: 16 * 1024 * 1024 });
 
 /** No stack frames ("    at f (file:1:2)") anywhere in what a user sees. */
 function assertNoStack(run: Run): void {

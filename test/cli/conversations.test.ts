@@ -3,7 +3,6 @@
  * conversation table, on a sample and on a generated multi-stream capture.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,23 +11,9 @@ import { generateCapture } from '../../scripts/bench/generateCapture';
 import { framesOf, httpConnection, pcapBytes } from '../unit/capture/fixtures';
 import { tsharkConversations } from '../unit/capture/tsharkOracle';
 import { REPO_ROOT, sample } from '../unit/helpers';
+import { runWirelens } from './runWirelens';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'wirelens');
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function wirelens(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'latin1' }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(error);
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
+const wirelens = (...args: string[]) => runWirelens(args, { maxBuffer: 64 * 1024 * 1024, encoding: 'latin1' });
 
 interface ConversationsJson {
   readonly reader: 'index' | 'tshark';

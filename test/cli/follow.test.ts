@@ -2,24 +2,17 @@
  * `wirelens follow FILE STREAM` (the real bin/wirelens) against tshark's own reassembly.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Finding } from '../../protocol/model';
 import { generateCapture } from '../../scripts/bench/generateCapture';
 import { runTshark, tsharkFollowAll } from '../unit/capture/tsharkOracle';
-import { REPO_ROOT, sample } from '../unit/helpers';
+import { sample } from '../unit/helpers';
+import { runWirelens } from './runWirelens';
 
 /** The real CLI; stdout as latin1 so raw payload bytes survive. */
-function wirelens(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(REPO_ROOT, 'bin', 'wirelens'), ...args], { cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'latin1' }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(error);
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
+const wirelens = (...args: string[]) => runWirelens(args, { maxBuffer: 64 * 1024 * 1024, encoding: 'latin1' });
 
 /** Every payload line of `tshark -z follow,tcp,raw,N`, both nodes, in capture order. */
 function tsharkPayloadInOrder(file: string, stream: number): Buffer {

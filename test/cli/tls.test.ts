@@ -1,20 +1,10 @@
 /** `wirelens analyze --keylog`: decrypted TLS gets the plaintext twin's findings; without keys, the facts and the hint. */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import type { Finding } from '../../protocol/model';
-import { REPO_ROOT, sample } from '../unit/helpers';
+import { sample } from '../unit/helpers';
+import { runWirelens } from './runWirelens';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'wirelens');
-
-function wirelens(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(error);
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
+const wirelens = (...args: string[]) => runWirelens(args);
 
 describe('wirelens analyze --keylog', () => {
   it('decrypts with the key log: the same finding as the plaintext capture, naming the TLS record', async () => {
