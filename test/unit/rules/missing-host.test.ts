@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { missingHost as rule } from '../../../server/src/rules/missing-host';
-import { UNSAFE_CHARS } from '../helpers';
-import { assertMessageSays, assertQuotesEscaped, itDoesNotFire, runRule, singleFinding } from './ruleTestKit';
+import { assertQuotesEscaped, itDoesNotFire, itFiresOnce, runRule } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 
@@ -43,13 +42,7 @@ const NOT_FIRING: readonly { name: string; exchange: Exchange }[] = [
 ];
 
 describe('rule missing-host', () => {
-  for (const c of FIRING) {
-    it(`fires: ${c.name}`, () => {
-      const finding = singleFinding(rule, c.exchange, c.covers);
-      assert.doesNotMatch(finding.message, UNSAFE_CHARS);
-      assertMessageSays(finding, c.says);
-    });
-  }
+  itFiresOnce(rule, FIRING);
 
   itDoesNotFire(rule, NOT_FIRING);
 

@@ -154,3 +154,17 @@ export function findingsWithText(rule: Rule, connection: TcpConnection) {
   const findings = runRuleOn(rule, connection).map((f) => ({ ...f, text: streams[f.direction].slice(f.offset, f.offset + f.length) }));
   return { streams, findings };
 }
+
+/**
+ * One `it('fires: <name>')` per case, each asserting `rule` fires exactly once covering exactly
+ * `covers`, with a message free of raw unsafe characters that says each of `says`.
+ */
+export function itFiresOnce(rule: Rule, cases: readonly { name: string; exchange: { request?: string; response?: string }; covers: string; says: readonly string[] }[]): void {
+  for (const c of cases) {
+    it(`fires: ${c.name}`, () => {
+      const finding = singleFinding(rule, c.exchange, c.covers);
+      assert.doesNotMatch(finding.message, UNSAFE_CHARS);
+      assertMessageSays(finding, c.says);
+    });
+  }
+}

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { unknownHttpVersion as rule } from '../../../server/src/rules/unknown-http-version';
-import { UNSAFE_CHARS } from '../helpers';
-import { assertMessageSays, assertQuotesEscaped, itDoesNotFire, singleFinding } from './ruleTestKit';
+import { assertQuotesEscaped, itDoesNotFire, itFiresOnce } from './ruleTestKit';
 
 type Exchange = { request?: string; response?: string };
 const request = (line: string): Exchange => ({ request: `${line}\r\nHost: example.com\r\n\r\n` });
@@ -33,13 +32,7 @@ const NOT_FIRING: readonly { name: string; exchange: Exchange }[] = [
 ];
 
 describe('rule unknown-http-version', () => {
-  for (const c of FIRING) {
-    it(`fires: ${c.name}`, () => {
-      const finding = singleFinding(rule, c.exchange, c.covers);
-      assert.doesNotMatch(finding.message, UNSAFE_CHARS);
-      assertMessageSays(finding, c.says);
-    });
-  }
+  itFiresOnce(rule, FIRING);
 
   itDoesNotFire(rule, NOT_FIRING);
 
