@@ -14,7 +14,7 @@ import type { ConversationSummary, Direction, Finding, LiveFinding } from '../..
 import { analyzeConnection } from '../capture/analyzeStream';
 import type { HttpMessage } from '../http/httpMessage';
 import { ALL_RULES } from '../rules';
-import { directionOf, TcpReassembler, type ReassembledDirection, type TcpConnection } from '../tcp/tcpReassembler';
+import { directionOf, spanAt, TcpReassembler, type ReassembledDirection, type TcpConnection } from '../tcp/tcpReassembler';
 import type { TcpSegment } from '../tshark/tcpSegment';
 import type { StreamAnalysis } from './analyzeCapture';
 import { findCaptureViolations } from './findRuleViolations';
@@ -36,17 +36,9 @@ function findingKey(finding: Finding): string {
   return `${finding.ruleId}|${finding.stream}|${finding.direction}|${finding.offset}|${finding.length}`;
 }
 
-/** Capture time of the frame holding reassembled byte `offset` (spans are in offset order). */
+/** Capture time of the frame holding reassembled byte `offset`. */
 function timeAt(direction: ReassembledDirection, offset: number): number | undefined {
-  const spans = direction.spans;
-  let low = 0;
-  let high = spans.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (spans[mid].offset <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return spans[low]?.time;
+  return spanAt(direction, offset)?.time;
 }
 
 /** The message of `direction` that holds byte `offset`, if any. */

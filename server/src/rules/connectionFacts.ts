@@ -5,19 +5,7 @@
 import type { Direction } from '../../../protocol/model';
 import { fieldsNamed, type HttpMessage } from '../http/httpMessage';
 import type { ReassembledDirection, SegmentSpan, TcpConnection } from '../tcp/tcpReassembler';
-
-/** The segment run holding reassembled byte `offset` (the last one for offsets past the end). */
-export function spanAt(direction: ReassembledDirection, offset: number): SegmentSpan | undefined {
-  const spans = direction.spans;
-  let low = 0;
-  let high = spans.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (spans[mid].offset <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return spans[low];
-}
+export { spanAt } from '../tcp/tcpReassembler';
 
 /** The first segment run of `direction` captured after `frame`, if any. */
 export function firstSpanAfter(direction: ReassembledDirection, frame: number): SegmentSpan | undefined {

@@ -58,8 +58,8 @@ export function directionOf(connection: TcpConnection, direction: Direction): Re
   return direction === 'client-to-server' ? connection.clientToServer : connection.serverToClient;
 }
 
-/** The frame holding reassembled byte `offset` of a direction (the last frame for offsets past the end). */
-export function frameAt(direction: ReassembledDirection, offset: number): number {
+/** The segment run holding reassembled byte `offset` (the last one for offsets past the end). */
+export function spanAt(direction: ReassembledDirection, offset: number): SegmentSpan | undefined {
   const spans = direction.spans;
   let low = 0;
   let high = spans.length - 1;
@@ -68,7 +68,12 @@ export function frameAt(direction: ReassembledDirection, offset: number): number
     if (spans[mid].offset <= offset) low = mid;
     else high = mid - 1;
   }
-  return spans[low]?.frame ?? 0;
+  return spans[low];
+}
+
+/** The frame holding reassembled byte `offset` of a direction (the last frame for offsets past the end). */
+export function frameAt(direction: ReassembledDirection, offset: number): number {
+  return spanAt(direction, offset)?.frame ?? 0;
 }
 
 const TWO_32 = 0x1_0000_0000;
