@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { startRawOrigin } from '../../scripts/lib/loopback.mjs';
 
 const WRONG_HEAD = ['HTTP/1.1 200 OK', 'Content-Type: application/json', 'Transfer-Encoding: Chunked', 'transfer-encoding: chunked'];
 const BODY_CHUNKS = ['{"order":42,', '"status":"accepted"}'];
@@ -25,42 +26,28 @@ export interface Origin {
 }
 
 /** Answers `/wrong` with the duplicate Transfer-Encoding response in one write, then closes. */
-export function startIncidentOrigin(): Promise<Origin> {
+export async function startIncidentOrigin(): Promise<Origin> {
+  const server = await startRawOrigin((socket, { target }) =>
+    socket.end(
+      target === '/wrong'
+        ? WRONG_HEAD.join('\r\n') + '\r\n\r\n' + chunked(BODY_CHUNKS)
+        : 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n',
+    ),
+  );
+  // Closing must not wait for clients that keep their connection open.
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (data) => {
-      buffered = Buffer.concat([buffered, data]);
-      const end = buffered.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = buffered.subarray(0, end).toString('latin1');
-      const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-      if (buffered.length < end + 4 + length) return;
-      const target = head.split(' ')[1];
-      socket.end(
-        target === '/wrong'
-          ? WRONG_HEAD.join('\r\n') + '\r\n\r\n' + chunked(BODY_CHUNKS)
-          : 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n',
-      );
-      buffered = Buffer.alloc(0);
-    });
-    socket.on('error', () => socket.destroy());
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const socket of sockets) socket.destroy();
-            server.close(() => done());
-          }),
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => done());
       }),
-    );
-  });
+  };
 }
 
 /** One `POST /wrong` on a new connection; resolves with the time the whole response had arrived (ms). */

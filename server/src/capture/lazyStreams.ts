@@ -5,7 +5,7 @@
  * (a few recent ones cached): identical answers, memory of a handful of streams.
  */
 import type { Endpoint, Finding } from '../../../protocol/model';
-import { parseHttpConnection, parseHttpConversation, type HttpConversation } from '../http/httpConversation';
+import { parseHttpConnection, type HttpConversation } from '../http/httpConversation';
 import type { AnalysedStream } from '../rules/rule';
 import type { ReassembledDirection, TcpConnection } from '../tcp/tcpReassembler';
 import { reassembleOne } from './analyzeStream';
@@ -40,9 +40,8 @@ export class LazyStreamLoader {
     this.reader ??= new PacketReader(this.index);
     this.maker ??= new SegmentMaker(this.index);
     const connection = withStreamSegments(this.reader, this.maker, this.index, stream, reassembleOne);
-    const loaded: Loaded = connection
-      ? { connection, http: parseHttpConnection(connection) }
-      : { connection: emptyConnection(stream), http: parseHttpConversation(new Uint8Array(0), new Uint8Array(0)) };
+    const read = connection ?? emptyConnection(stream);
+    const loaded: Loaded = { connection: read, http: parseHttpConnection(read) };
     this.cache.set(stream, loaded);
     this.onLoad?.(loaded.connection.clientToServer.bytes.length + loaded.connection.serverToClient.bytes.length);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as number);
