@@ -3,6 +3,7 @@
  * through two JSON-lines files in a directory named by WIRELENS_E2E_DIR. The host writes
  * `host.jsonl` ("the capture is open", "diagnostics checked"), the driver writes `driver.jsonl`
  * ("menu clicked", "screenshot taken"). Each side waits for the other's event, with a timeout.
+ * UI requests (uiProtocol.ts) ride on the same files: `ui` events from the host, `ui-result` back.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,12 +33,16 @@ export class Handshake {
       .map((line) => JSON.parse(line) as HandshakeEvent);
   }
 
-  async waitFor(side: Side, ev: string, timeoutMs: number): Promise<HandshakeEvent> {
+  waitFor(side: Side, ev: string, timeoutMs: number): Promise<HandshakeEvent> {
+    return this.waitForMatch(side, (event) => event.ev === ev, `event "${ev}"`, timeoutMs);
+  }
+
+  async waitForMatch(side: Side, match: (event: HandshakeEvent) => boolean, what: string, timeoutMs: number): Promise<HandshakeEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.read(side).find((event) => event.ev === ev);
+      const found = this.read(side).find(match);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${side} event "${ev}"`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${side} ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

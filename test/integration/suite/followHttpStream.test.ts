@@ -6,10 +6,9 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Handshake } from '../handshake';
+import { inWebview, inWorkbench, inWorkbenchMatching, ui } from './ui';
 import { when } from './vscodeWait';
 
-const handshake = new Handshake(process.env.WIRELENS_E2E_DIR ?? '');
 const STREAM_SCHEME = 'wirelens-stream';
 
 const streamDiagnostics = () =>
@@ -30,7 +29,23 @@ describe('Follow HTTP Stream on the incident capture', () => {
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab?.input instanceof vscode.TabInputCustom, 'the capture is shown in a custom editor');
     assert.equal((tab.input as vscode.TabInputCustom).viewType, 'wirelens.capture');
-    handshake.write('host', 'capture-opened', { activationMs: Date.now() - started });
+    console.log(`    openWith (activation + server start + analysis) took ${Date.now() - started} ms`);
+  });
+
+  it('lists the conversation and groups the finding with what each implementation does', async () => {
+    const row = await ui.waitFor(inWebview('[data-stream="0"]'), 60_000);
+    console.log(`    first conversation row visible ${row.elapsedMs} ms after code-server start`);
+    assert.match(row.value ?? '', /POST \/wrong/);
+    const group = await ui.waitFor(inWebview('#findings details[data-rule="duplicate-transfer-encoding"]'));
+    for (const expected of ['Transfer-Encoding sent more than once', 'Envoy (Istio): reject', 'HAProxy: reject', 'nginx:', 'curl:']) {
+      assert.ok(group.value?.includes(expected), `findings panel lacks "${expected}": ${group.value?.slice(0, 400)}`);
+    }
+    await ui.screenshot('capture-editor');
+  });
+
+  it('opens the stream from a real right-click on the row → Follow HTTP Stream', async () => {
+    await ui.rightClick(inWebview('[data-stream="0"]'));
+    await ui.menu('Follow HTTP Stream');
   });
 
   it('puts the duplicate-transfer-encoding diagnostic on the response header line', async () => {
@@ -65,8 +80,12 @@ describe('Follow HTTP Stream on the incident capture', () => {
     assert.match(hoverText, /RFC 9112 §6\.1/);
     assert.match(hoverText, /502, response flag UPE, upstream_reset_before_response_started\{protocol_error\}/);
     assert.match(hoverText, /curl/);
-    handshake.write('host', 'diagnostics-ok', { line: diagnostic.range.start.line, text: document.getText(diagnostic.range) });
-    // Keep the editor open until the driver has hovered and taken its screenshot.
-    await handshake.waitFor('driver', 'screenshots-done', 60_000);
+
+    // A person hovers the squiggled line: the hover shows the rule and the verdicts. Case matters
+    // here (the first TE line differs only in case); Monaco may render spaces as NBSP.
+    const lineText = document.getText(diagnostic.range).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s');
+    await ui.hover(inWorkbenchMatching('.monaco-editor .view-line > span', new RegExp(lineText)));
+    await ui.waitFor(inWorkbench('.monaco-hover', 'RFC 9112'));
+    await ui.screenshot('duplicate-te-hover');
   });
 });

@@ -1,12 +1,13 @@
-/** Mocha inside the extension host: code-server loads this as extensionTestsPath. */
+/** Mocha inside the extension host: code-server loads this as extensionTestsPath. WIRELENS_E2E_ONLY narrows the files. */
 import Mocha from 'mocha';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 90_000 });
+  const only = process.env.WIRELENS_E2E_ONLY;
   for (const file of fs.readdirSync(__dirname).sort()) {
-    if (file.endsWith('.test.js')) mocha.addFile(path.join(__dirname, file));
+    if (file.endsWith('.test.js') && (!only || file.includes(only))) mocha.addFile(path.join(__dirname, file));
   }
   return new Promise((resolve, reject) =>
     mocha.run((failures) => (failures ? reject(new Error(`${failures} extension test(s) failed`)) : resolve())),
