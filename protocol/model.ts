@@ -177,6 +177,43 @@ export interface CaptureSummary {
   readonly tsharkVersion: string;
   /** tshark's complaints (a truncated file, for example) when results are partial. */
   readonly warnings: readonly string[];
+  /** Link-layer type(s) as capinfos names them (`Ethernet`, `Linux cooked-mode capture v2`). */
+  readonly linkType?: string;
+  /** First and last packet of the file, seconds since the epoch (capinfos). */
+  readonly firstTime?: number;
+  readonly lastTime?: number;
+}
+
+/**
+ * One HTTP exchange of a conversation in detail: what the expandable row shows. Sizes are wire
+ * bytes of each message (start line to end of body); times are capture times (seconds since the
+ * epoch) of the first request byte and of the last response byte.
+ */
+export interface ExchangeDetail extends ExchangeSummary {
+  /** 0-based position on the connection. */
+  readonly index: number;
+  readonly requestBytes?: number;
+  readonly responseBytes?: number;
+  readonly requestTime?: number;
+  readonly responseTime?: number;
+  /** From the request's first byte to the response's last byte. */
+  readonly durationSeconds?: number;
+  readonly requestFrame?: number;
+  readonly responseFrame?: number;
+}
+
+/** Columns of the conversation table the server can sort by. */
+export type ConversationColumn = 'stream' | 'client' | 'server' | 'packets' | 'bytes' | 'duration' | 'http' | 'findings';
+
+/**
+ * Which conversations a table page holds, and in which order: a sort, a text match (every word
+ * must appear in the endpoints, methods, targets, statuses or finding rule ids) and a Wireshark
+ * display filter (the streams `tshark -Y` keeps).
+ */
+export interface ConversationQuery {
+  readonly sort?: { readonly column: ConversationColumn; readonly descending: boolean };
+  readonly text?: string;
+  readonly displayFilter?: string;
 }
 
 export type FollowMode = 'tcp' | 'http';
@@ -247,5 +284,83 @@ export interface LiveCaptureStatus {
   readonly statistics?: CaptureStatistics;
   /** One sentence on what went wrong or changed: why it ended or failed, or that live analysis stopped. */
   readonly message?: string;
+}
+//#endregion
+
+//#region stream view
+/** How a decoded body is shown: pretty-printed JSON, text, a hex preview, or nothing. */
+export type DecodedBodyKind = 'json' | 'text' | 'binary' | 'empty';
+
+/** One HTTP body as the stream view shows it: de-chunked, content codings undone, as text when it is text. */
+export interface DecodedBodyView {
+  readonly direction: Direction;
+  /** Which exchange (0-based) of the conversation. */
+  readonly exchange: number;
+  /** `response 1 · GET /api/orders → 200 OK`. */
+  readonly label: string;
+  /** Where the body starts in its direction's payload, and its bytes as sent (framing included). */
+  readonly offset: number;
+  readonly wireLength: number;
+  readonly decodedLength: number;
+  /** `application/json`, lower-cased, without parameters. */
+  readonly mediaType?: string;
+  /** Content and transfer codings (chunked excepted) in the order they were applied. */
+  readonly codings: readonly string[];
+  readonly kind: DecodedBodyKind;
+  /** json and text: the text, escaped for display, possibly cut (a note says so). */
+  readonly text?: string;
+  /** binary: the first bytes, base64, for a hex preview. */
+  readonly preview?: string;
+  /** One sentence each: decoding errors, caps reached, charsets guessed. */
+  readonly notes: readonly string[];
+}
+
+/** A run of payload bytes one side sent between two turns of the other, in capture order. */
+export interface StreamViewRun {
+  readonly direction: Direction;
+  /** First byte of the run in its direction's reassembled payload. */
+  readonly offset: number;
+  readonly length: number;
+  readonly frame: number;
+  /** The bytes, base64 (the hex view formats them). */
+  readonly data: string;
+  /** The bytes as escaped text, one entry per line (stream documents' escaping: \xNN, ␊, ␍). */
+  readonly lines: readonly string[];
+}
+
+/** A finding located in the text: which run, from (line, character) to (line, character), lines relative to the run. */
+export interface StreamViewMark {
+  readonly finding: number;
+  readonly run: number;
+  readonly startLine: number;
+  readonly startCharacter: number;
+  readonly endLine: number;
+  readonly endCharacter: number;
+}
+
+/** A finding with what its tooltip says: the rule, its RFC section, and what each implementation does. */
+export interface StreamViewFinding {
+  readonly finding: Finding;
+  readonly title: string;
+  readonly rfc?: RfcReference;
+  readonly verdicts: readonly Verdict[];
+}
+
+/** Everything the capture editor's stream view shows for one conversation; built by the server. */
+export interface StreamView {
+  readonly capture: string;
+  readonly stream: number;
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  readonly protocol: StreamProtocol;
+  /** Payload bytes of each direction. */
+  readonly clientBytes: number;
+  readonly serverBytes: number;
+  readonly runs: readonly StreamViewRun[];
+  readonly marks: readonly StreamViewMark[];
+  readonly findings: readonly StreamViewFinding[];
+  readonly bodies: readonly DecodedBodyView[];
+  /** Set when the view stops before the stream does (`showing the first 1 MiB of 3.2 MiB`). */
+  readonly cut?: string;
 }
 //#endregion
