@@ -121,19 +121,19 @@ class LazyAnalysedStream implements AnalysedStream {
 }
 
 /**
- * Runs `use` over every stream of the capture (in stream order) as capture-scope rule inputs
- * that read their bytes only when used; `findings` holds each stream's findings (absent: none).
+ * Runs `use` over the given streams of the capture (ascending) as capture-scope rule inputs that
+ * read their bytes only when used; `findings` holds each stream's findings (absent: none).
  */
 export function withLazyAnalysedStreams<T>(
   index: StreamPacketData,
+  streams: readonly number[],
   findings: ReadonlyMap<number, readonly Finding[]>,
   use: (streams: AnalysedStream[]) => T,
   onLoad?: (bytes: number) => void,
 ): T {
   const loader = new LazyStreamLoader(index, onLoad);
   try {
-    const streams = Array.from({ length: index.streamStart.length - 1 }, (_, stream) => new LazyAnalysedStream(loader, stream, findings.get(stream) ?? []));
-    return use(streams);
+    return use(streams.map((stream) => new LazyAnalysedStream(loader, stream, findings.get(stream) ?? [])));
   } finally {
     loader.close();
   }

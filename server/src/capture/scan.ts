@@ -3,8 +3,10 @@
  * without holding the capture in memory (streamScanner.ts: one stream at a time, read on demand).
  * Large captures are shared between worker threads (one per core, up to four) that take blocks of
  * streams from a common cursor; results reach the caller stream by stream, with progress. Then
- * the capture-scope rules, which need every stream at once, run in one more worker over streams
- * that read their bytes from the file when a rule touches them (lazyStreams.ts).
+ * the capture-scope rules, which relate streams to each other, run in the first worker over the
+ * streams they can need (chosen from the scan's rows: for "who made the 502", streams with a
+ * 502/503/504 and those with the same request), which read their bytes from the file when a rule
+ * touches them (lazyStreams.ts). Every worker ends with the scan.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { Finding } from '../../../protocol/model';
 import { findCaptureViolations } from '../analysis/findRuleViolations';
 import { ALL_RULES } from '../rules';
-import type { AnalysedStream, Rule } from '../rules/rule';
+import type { AnalysedStream, CaptureRule, Rule } from '../rules/rule';
 import type { AnalysedConnection } from './analyzeStream';
 import type { CaptureIndex } from './captureIndex';
 import { CaptureFormatError } from './captureRecord';
@@ -88,7 +90,7 @@ function streamData(index: CaptureIndex): StreamPacketData {
 export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}): Promise<ScanResult> {
   const started = performance.now();
   const rules = options.rules ?? ALL_RULES;
-  const captureRules = rules.filter((rule) => rule.scope === 'capture');
+  const captureRules = rules.filter((rule): rule is CaptureRule => rule.scope === 'capture');
   const workerScript = options.workerScript ?? findScanWorkerScript();
   let workers = options.workers ?? defaultWorkers(index);
   if (options.rules || options.keepAnalyses || !workerScript) workers = 0;
@@ -158,27 +160,42 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
   const streams = results.filter((s): s is ScannedStream => s !== undefined);
   const rulesStarted = performance.now();
   let captureFindings: readonly Finding[] = [];
-  if (captureRules.length === 0) for (const worker of pool ?? []) worker.terminate();
-  else {
-    if (analyses) {
+  try {
+    if (captureRules.length === 0) {
+      // Nothing relates streams to each other.
+    } else if (analyses) {
       const inputs: AnalysedStream[] = streams.map((scanned) => ({ ...analyses.get(scanned.summary.stream)!, findings: scanned.findings }));
       captureFindings = findCaptureViolations(inputs, captureRules);
-    } else if (pool) {
-      try {
-        const findings = streams.filter((s) => s.findings.length > 0).map((s) => [s.summary.stream, s.findings] as const);
-        await pool[0].run({ job: 'capture-rules', findings }, options.signal, (message) => {
+    } else {
+      // Only the streams the rules can need are read back from the file (often none).
+      const needed = streamsForCaptureRules(streams, captureRules);
+      const findings = needed.filter((stream) => (results[stream]?.findings.length ?? 0) > 0).map((stream) => [stream, results[stream]!.findings] as const);
+      if (needed.length === 0) {
+        // No candidate: no hit.
+      } else if (pool) {
+        await pool[0].run({ job: 'capture-rules', streams: needed, findings }, options.signal, (message) => {
           if (message.type === 'capture-findings') captureFindings = message.findings;
         });
-      } finally {
-        pool[0].terminate();
+      } else {
+        captureFindings = withLazyAnalysedStreams(index, needed, new Map(findings), (inputs) => findCaptureViolations(inputs, captureRules));
       }
-    } else {
-      const findings = new Map(streams.map((s) => [s.summary.stream, s.findings] as const));
-      captureFindings = withLazyAnalysedStreams(index, findings, (inputs) => findCaptureViolations(inputs, captureRules));
     }
+  } finally {
+    for (const worker of pool ?? []) worker.terminate();
   }
   const finished = performance.now();
   return { streams, captureFindings, analyses, workers, ms: finished - started, captureRulesMs: finished - rulesStarted };
+}
+
+/** The streams the capture rules need, ascending: each rule's candidates from the rows, or every stream. */
+function streamsForCaptureRules(streams: readonly ScannedStream[], rules: readonly CaptureRule[]): number[] {
+  const rows = streams.map((scanned) => scanned.summary);
+  const needed = new Set<number>();
+  for (const rule of rules) {
+    if (!rule.candidateStreams) return rows.map((row) => row.stream);
+    for (const stream of rule.candidateStreams(rows)) needed.add(stream);
+  }
+  return [...needed].sort((a, b) => a - b);
 }
 
 /** A worker thread holding the capture's index columns, running one job at a time. */

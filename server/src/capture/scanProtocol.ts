@@ -19,8 +19,9 @@ export type ScanWorkerJob =
       readonly cursor: Int32Array;
     }
   | {
-      /** Run the capture-scope rules over every stream (scanned already): the findings of the streams that have some. */
+      /** Run the capture-scope rules over these streams (scanned already, ascending), with the findings of those that have some. */
       readonly job: 'capture-rules';
+      readonly streams: readonly number[];
       readonly findings: readonly (readonly [number, readonly Finding[]])[];
     };
 

@@ -2,8 +2,9 @@
  * Worker-thread entry of the full scan (bundled as dist/scanWorker.js). It gets the capture's
  * index columns once (workerData, shared memory) and then jobs: `scan` analyses blocks of
  * streams taken from the shared cursor, posting them in small batches as they complete, and
- * progress; `capture-rules` runs the capture-scope rules over every stream, reading streams from
- * the file as the rules touch them. One worker does both in turn, so the rules need no new thread.
+ * progress; `capture-rules` runs the capture-scope rules over the streams they need, reading
+ * streams from the file as the rules touch them. One worker does both in turn, so the rules need
+ * no new thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Finding } from '../../../protocol/model';
@@ -42,14 +43,14 @@ async function scan(cursor: Int32Array): Promise<void> {
   flush();
 }
 
-function captureRules(byStream: ReadonlyMap<number, readonly Finding[]>): void {
+function captureRules(streams: readonly number[], byStream: ReadonlyMap<number, readonly Finding[]>): void {
   const rules = ALL_RULES.filter((rule) => rule.scope === 'capture');
-  const findings = withLazyAnalysedStreams(input, byStream, (inputs) => findCaptureViolations(inputs, rules), (bytes) => memory.handled(bytes));
+  const findings = withLazyAnalysedStreams(input, streams, byStream, (inputs) => findCaptureViolations(inputs, rules), (bytes) => memory.handled(bytes));
   post({ type: 'capture-findings', findings });
 }
 
 port.on('message', (job: ScanWorkerJob) => {
-  const run = job.job === 'scan' ? scan(job.cursor) : Promise.resolve().then(() => captureRules(new Map(job.findings)));
+  const run = job.job === 'scan' ? scan(job.cursor) : Promise.resolve().then(() => captureRules(job.streams, new Map(job.findings)));
   run.then(
     () => post({ type: 'done' }),
     (error: unknown) => post({ type: 'error', name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) }),

@@ -1,4 +1,4 @@
-import type { Direction, Finding, RelatedBytes, Severity } from '../../../protocol/model';
+import type { ConversationSummary, Direction, ExchangeSummary, Finding, RelatedBytes, Severity } from '../../../protocol/model';
 import type { HttpExchange } from '../http/httpConversation';
 import { fieldsNamed, type HttpRequest, type HttpResponse } from '../http/httpMessage';
 import { latin1 } from '../http/parseHttpMessage';
@@ -45,7 +45,7 @@ export function bodyText(response: HttpResponse, bytes: Uint8Array): string {
  */
 export function recognizeProxyError(response: HttpResponse, bytes: Uint8Array): ProxySignature | undefined {
   const status = response.statusLine.status;
-  if (status !== 502 && status !== 503 && status !== 504) return undefined;
+  if (!isProxyErrorStatus(status)) return undefined;
   const body = bodyText(response, bytes);
   const envoy = ENVOY_RESET.exec(body);
   if (envoy) return { proxy: 'Envoy', detail: `reset reason: ${envoy[1].trim()}` };
@@ -57,12 +57,25 @@ export function recognizeProxyError(response: HttpResponse, bytes: Uint8Array): 
   return undefined;
 }
 
+/** The statuses a proxy's own error page comes with (the only ones this rule reads a body for). */
+function isProxyErrorStatus(status: number | undefined): boolean {
+  return status === 502 || status === 503 || status === 504;
+}
+
 /** Method and path as a proxy forwards them: absolute-form targets lose scheme and authority. */
 export function requestKey(request: HttpRequest): string {
-  const target = request.requestLine.target;
+  return forwardedKey(request.requestLine.method, request.requestLine.target);
+}
+
+function forwardedKey(method: string, target: string): string {
   const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(target);
   const path = absolute ? absolute[1] || '/' : target;
-  return `${request.requestLine.method} ${path}`;
+  return `${method} ${path}`;
+}
+
+/** The request key of a table row's exchange, when it had a request. */
+function rowKey(exchange: ExchangeSummary): string | undefined {
+  return exchange.method !== undefined && exchange.target !== undefined ? forwardedKey(exchange.method, exchange.target) : undefined;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -214,6 +227,18 @@ export const proxyGeneratedError: CaptureRule = {
       }
     }
     return hits;
+  },
+  // What `check` reads, from the rows: HTTP streams with a 502/503/504 (the only responses whose
+  // body it reads), and HTTP streams with an exchange of the same method and path as the request
+  // of such an error (the only upstream candidates). Rows also list HTTP/2 exchanges: a superset.
+  candidateStreams(rows: readonly ConversationSummary[]) {
+    const http = rows.filter((row) => row.protocol === 'http');
+    const errors = http.filter((row) => row.exchanges.some((exchange) => isProxyErrorStatus(exchange.status)));
+    if (errors.length === 0) return [];
+    const keys = new Set(errors.flatMap((row) => row.exchanges.filter((exchange) => isProxyErrorStatus(exchange.status)).map(rowKey)));
+    keys.delete(undefined);
+    const upstreams = keys.size === 0 ? [] : http.filter((row) => row.exchanges.some((exchange) => keys.has(rowKey(exchange))));
+    return new Set([...errors, ...upstreams].map((row) => row.stream));
   },
 };
 

@@ -4,7 +4,7 @@
  * the whole connection (TCP resets, zero windows, reuse after close). Stream ids, frames and
  * severity overrides are added by the analysis, never by rules.
  */
-import type { Direction, Finding, RelatedBytes, RuleInfo, Severity } from '../../../protocol/model';
+import type { ConversationSummary, Direction, Finding, RelatedBytes, RuleInfo, Severity } from '../../../protocol/model';
 import type { HttpConversation, HttpExchange } from '../http/httpConversation';
 import type { HeaderField, HttpMessage, Line } from '../http/httpMessage';
 import type { TcpConnection } from '../tcp/tcpReassembler';
@@ -62,6 +62,13 @@ export interface CaptureContext {
 export interface CaptureRule extends RuleInfo {
   readonly scope: 'capture';
   check(context: CaptureContext): (RuleHit & { readonly stream: number; readonly direction: Direction })[];
+  /**
+   * The streams `check` can need, judged from the conversation table's rows alone (protocol;
+   * each exchange's method, target and status): a superset of every stream that can take part
+   * in a hit. Large captures read back from the file, and give `check`, only these. Absent:
+   * every stream.
+   */
+  candidateStreams?(rows: readonly ConversationSummary[]): Iterable<number>;
 }
 
 export type Rule = MessageRule | ConnectionRule | CaptureRule;

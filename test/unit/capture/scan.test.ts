@@ -20,7 +20,7 @@ import type { CaptureRule, Rule } from '../../../server/src/rules/rule';
 import { frameAt } from '../../../server/src/tcp/tcpReassembler';
 import { TsharkError } from '../../../server/src/tshark/tsharkError';
 import { generateCapture, type CaptureManifest } from '../../../scripts/bench/generateCapture';
-import { sample } from '../helpers';
+import { allCaptures, sample } from '../helpers';
 import { httpConnection, framesOf, pcapBytes } from './fixtures';
 
 async function indexOf(file: string): Promise<CaptureIndex> {
@@ -141,6 +141,19 @@ describe('capture: full scan', function () {
     const inWorker = await scanCapture(small, { workers: 2 });
     assert.ok(kept.captureFindings.length > 0, 'the sample holds a proxy-generated error');
     assert.deepEqual(inWorker.captureFindings, kept.captureFindings);
+  });
+
+  it('capture rules given only their candidate streams, read back lazily, find what they find over every stream kept in memory (every sample and shared capture)', async () => {
+    let withFindings = 0;
+    for (const capture of allCaptures()) {
+      const outcome = await buildCaptureIndex(capture);
+      if (!('index' in outcome)) continue;
+      const kept = await scanCapture(outcome.index, { keepAnalyses: true });
+      const lazy = await scanCapture(outcome.index, { workers: 0 });
+      assert.deepEqual(lazy.captureFindings, kept.captureFindings, path.basename(capture));
+      if (kept.captureFindings.length > 0) withFindings++;
+    }
+    assert.ok(withFindings >= 2, 'the proxy samples have proxy-generated errors');
   });
 
   it('cancelling stops the workers and rejects', async () => {

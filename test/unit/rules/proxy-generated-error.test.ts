@@ -8,7 +8,9 @@ import type { Endpoint, Finding } from '../../../protocol/model';
 import { analyzeSegments } from '../../../server/src/analysis/analyzeCapture';
 import { parseHttpMessage } from '../../../server/src/http/parseHttpMessage';
 import type { HttpResponse } from '../../../server/src/http/httpMessage';
-import { recognizeProxyError, requestKey } from '../../../server/src/rules/proxy-generated-error';
+import { findCaptureViolations } from '../../../server/src/analysis/findRuleViolations';
+import { summarizeConversation } from '../../../server/src/analysis/summarizeConversation';
+import { PROXY_GENERATED_ERROR, proxyGeneratedError, recognizeProxyError, requestKey } from '../../../server/src/rules/proxy-generated-error';
 import { TcpFlag, type TcpSegment } from '../../../server/src/tshark/tcpSegment';
 import { bytes } from '../helpers';
 
@@ -41,10 +43,23 @@ class Capture {
     };
   }
 
+  /**
+   * Every finding of the catalogue. Each call also checks the rule's candidateStreams: given only
+   * the streams it picks from the conversation rows (as large captures do), the rule finds the same.
+   */
   async findings(): Promise<Finding[]> {
+    const streams = await this.analyse();
+    const all = [...streams.values()];
+    const candidates = new Set(proxyGeneratedError.candidateStreams!(all.map(summarizeConversation)));
+    const fromCandidates = findCaptureViolations(all.filter((s) => candidates.has(s.connection.stream)), [proxyGeneratedError]);
+    const findings = all.flatMap((s) => s.findings);
+    assert.deepEqual(fromCandidates, findings.filter((f) => f.ruleId === PROXY_GENERATED_ERROR));
+    return findings;
+  }
+
+  async analyse() {
     const segments = this.segments;
-    const { streams } = await analyzeSegments({ async *segments() { yield* segments; } }, 0);
-    return [...streams.values()].flatMap((s) => s.findings);
+    return (await analyzeSegments({ async *segments() { yield* segments; } }, 0)).streams;
   }
 }
 
@@ -196,6 +211,26 @@ describe('proxy-generated-error', () => {
       });
       assert.deepEqual(findings, []);
     });
+  });
+
+  it('candidateStreams: from the rows alone, the streams with a 502/503/504 and those with the same request; none without such a status', async () => {
+    const capture = new Capture();
+    const client = capture.connection(0, APP, POD);
+    const upstream = capture.connection(1, SIDECAR, APP_PORT);
+    const otherPath = capture.connection(2, SIDECAR, APP_PORT);
+    const notHttp = capture.connection(3, SIDECAR, APP_PORT);
+    for (const leg of [client, upstream, otherPath, notHttp]) leg.open();
+    client.client(REQUEST);
+    upstream.client(REQUEST);
+    upstream.server(BROKEN);
+    otherPath.client('GET /api/other HTTP/1.1\r\nHost: orders\r\n\r\n');
+    otherPath.server('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    notHttp.client('\x16\x03\x01\x00\x05hello');
+    const rows = () => capture.analyse().then((streams) => [...streams.values()].map(summarizeConversation));
+    assert.deepEqual([...proxyGeneratedError.candidateStreams!(await rows())], []);
+    client.server(envoyReply('502 Bad Gateway', ENVOY_UPE));
+    assert.deepEqual([...proxyGeneratedError.candidateStreams!(await rows())].sort(), [0, 1]);
+    assert.equal((await capture.findings()).filter((f) => f.ruleId === PROXY_GENERATED_ERROR).length, 1);
   });
 
   describe('recognizeProxyError', () => {
