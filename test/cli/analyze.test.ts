@@ -145,7 +145,7 @@ describe('wirelens CLI', () => {
       const run = await wirelens('analyze', notes, '--format', 'json');
       assert.equal(run.code, 2);
       assert.equal(run.stdout, '');
-      assert.equal(run.stderr, `wirelens: ${notes} is not a capture file that tshark can read (pcap, pcapng, or another Wireshark format).\n`);
+      assert.equal(run.stderr, `wirelens: ${notes} is not a capture file that tshark can read (pcap, pcapng, or another Wireshark format): it looks like text.\n`);
       assertNoStack(run);
     });
 

@@ -3,10 +3,11 @@
  * rules → findings and conversation summaries. The CLI and the language server both call this;
  * neither holds analysis logic of its own.
  */
-import * as fs from 'node:fs/promises';
 import type { CaptureSummary, ConversationSummary, Finding } from '../../../protocol/model';
-import { buildCaptureIndex, type CaptureIndex } from '../capture/captureIndex';
+import { buildCaptureIndex, indexWarnings, type CaptureIndex } from '../capture/captureIndex';
+import { CaptureFileError } from '../capture/captureFileError';
 import { CaptureFormatError } from '../capture/captureRecord';
+import { checkCaptureFile } from '../capture/fileSignature';
 import { analyzeConnection } from '../capture/analyzeStream';
 import { analyzeIndexedCapture } from '../capture/indexedAnalysis';
 import { CaptureAbortedError } from '../capture/recordReader';
@@ -54,10 +55,7 @@ export interface AnalyzeOptions extends TsharkOptions {
   readonly tlsKeyLogFile?: string;
 }
 
-/** A clear sentence for a file that cannot be analysed at all. */
-export class CaptureFileError extends Error {
-  override readonly name = 'CaptureFileError';
-}
+export { CaptureFileError };
 
 /** Per-record overhead (pcap record header; pcapng blocks are a little larger) for progress estimates. */
 const RECORD_OVERHEAD = 24;
@@ -88,44 +86,74 @@ export async function analyzeSegments(
   return { streams, packets };
 }
 
+/**
+ * Every way in: the file is checked first (fileSignature.ts: missing, empty, too short, not a
+ * capture); pcap/pcapng go to the direct reader, anything it cannot decode to tshark.
+ */
 export async function analyzeCaptureFile(file: string, options: AnalyzeOptions = {}): Promise<CaptureAnalysis> {
-  const stat = await fs.stat(file).catch(() => undefined);
-  if (!stat) throw new CaptureFileError(`${file} does not exist.`);
-  if (!stat.isFile()) throw new CaptureFileError(`${file} is not a file.`);
-  if (options.direct !== false) {
+  const checked = await checkCaptureFile(file);
+  let unsupported: string | undefined;
+  if (checked.read.reader === 'direct' && options.direct !== false) {
     const direct = await analyzeDirectly(file, options);
-    if (direct) return analyzeTlsStreams(file, direct, options);
+    if ('analysis' in direct) return analyzeTlsStreams(file, direct.analysis, options);
+    unsupported = direct.unsupported;
   }
+  const looksLike = checked.read.reader === 'tshark' ? checked.read.looksLike : undefined;
+  return analyzeTlsStreams(file, await analyzeWithTshark(file, checked.size, options, { looksLike, unsupported }), options);
+}
+
+/**
+ * tshark reads the file (`-T ek`, streamed). Its version is asked at the same time (both take
+ * about half a second to start); a tshark that is missing or too old stops the reading at once.
+ */
+async function analyzeWithTshark(file: string, size: number, options: AnalyzeOptions, why: { looksLike?: string; unsupported?: string }): Promise<CaptureAnalysis> {
   const warnings: string[] = [];
+  const versionFailed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, versionFailed.signal]) : versionFailed.signal;
+  const versionRun = tsharkVersion(options);
+  versionRun.catch(() => versionFailed.abort());
   const source = new TsharkCaptureSource(file, { ...options, onWarning: (warning) => warnings.push(warning) });
-  // Both start tshark (about half a second each): run them side by side.
-  const [version, { streams, packets }] = await Promise.all([tsharkVersion(options), analyzeSegments(source, stat.size, options)]);
+  let read: Awaited<ReturnType<typeof analyzeSegments>>;
+  try {
+    read = await analyzeSegments(source, size, { ...options, signal });
+  } catch (error) {
+    if (versionFailed.signal.aborted) await versionRun; // throws the version's failure: the reason the read stopped
+    if (error instanceof TsharkError && error.failure === 'not-a-capture' && why.looksLike) {
+      throw new CaptureFileError(error.message.replace(/\.$/, `: it looks like ${why.looksLike}.`));
+    }
+    throw error;
+  }
+  const { streams, packets } = read;
+  if (packets === 0 && warnings.length === 0) {
+    warnings.push(`tshark found no TCP packet in ${file}${why.unsupported ? ` (Wirelens' own reader stopped at ${why.unsupported})` : ''}, so there is nothing to analyse.`);
+  }
   const findings = [...streams.values()].flatMap((stream) => stream.findings);
   const conversations = [...streams.values()].map(summarizeConversation);
-  return analyzeTlsStreams(file, {
+  return {
     summary: {
       file,
-      sizeBytes: stat.size,
+      sizeBytes: size,
       packets,
       conversations: conversations.length,
       findings: findings.length,
-      tsharkVersion: version,
+      tsharkVersion: await versionRun,
       warnings,
     },
     streams,
     conversations,
     findings,
-  }, options);
+  };
 }
 
 /** Share of the progress bar the index pass takes; the scan takes the rest. */
 const INDEX_SHARE = 0.15;
 
 /**
- * pcap/pcapng the direct reader decodes: index, then scan (server/src/capture). Undefined when
- * it cannot (another format, link type or encapsulation, a damaged file): tshark reads it then.
+ * pcap/pcapng the direct reader decodes: index, then scan (server/src/capture). A file cut short
+ * or damaged gives the packets before the problem and a warning; a link type or encapsulation
+ * the reader does not decode gives `unsupported`, and tshark reads the file instead.
  */
-async function analyzeDirectly(file: string, options: AnalyzeOptions): Promise<CaptureAnalysis | undefined> {
+async function analyzeDirectly(file: string, options: AnalyzeOptions): Promise<{ analysis: CaptureAnalysis } | { unsupported: string }> {
   const cancelled = () => new TsharkError('cancelled', `Reading ${file} was cancelled.`);
   try {
     const versionRun = tsharkVersion(options);
@@ -134,8 +162,10 @@ async function analyzeDirectly(file: string, options: AnalyzeOptions): Promise<C
       signal: options.signal,
       onProgress: (packets, fraction) => options.onProgress?.(packets, fraction * INDEX_SHARE),
     });
-    if ('unsupported' in outcome) return undefined;
+    if ('unsupported' in outcome) return outcome;
     const { index } = outcome;
+    // A missing or too old tshark fails the run before the scan, not after it.
+    const version = await versionRun;
     options.onIndex?.(index);
     const analysis = await analyzeIndexedCapture(index, {
       signal: options.signal,
@@ -144,25 +174,26 @@ async function analyzeDirectly(file: string, options: AnalyzeOptions): Promise<C
       onProgress: (packets, fraction) => options.onProgress?.(packets, INDEX_SHARE + (1 - INDEX_SHARE) * Math.min(0.99, fraction)),
     });
     options.onProgress?.(index.packets.count, 1);
-    const warnings = index.truncated ? [`${file}: the file appears to have been cut short in the middle of a packet (results are partial).`] : [];
     return {
-      summary: {
-        file,
-        sizeBytes: index.size,
-        packets: index.packets.count,
-        conversations: analysis.conversations.length,
-        findings: analysis.findings.length,
-        tsharkVersion: await versionRun,
-        warnings,
+      analysis: {
+        summary: {
+          file,
+          sizeBytes: index.size,
+          packets: index.packets.count,
+          conversations: analysis.conversations.length,
+          findings: analysis.findings.length,
+          tsharkVersion: version,
+          warnings: indexWarnings(index),
+        },
+        streams: analysis.streams,
+        conversations: analysis.conversations,
+        findings: analysis.findings,
+        index,
       },
-      streams: analysis.streams,
-      conversations: analysis.conversations,
-      findings: analysis.findings,
-      index,
     };
   } catch (error) {
     if (error instanceof CaptureAbortedError || error instanceof ScanAbortedError) throw cancelled();
-    if (error instanceof CaptureFormatError) return undefined;
+    if (error instanceof CaptureFormatError) return { unsupported: error.message };
     throw error;
   }
 }

@@ -11,7 +11,8 @@ import * as fs from 'node:fs/promises';
 import type { Endpoint, StreamProtocol } from '../../../protocol/model';
 import { NO_LINK_TYPE, type CaptureRecord } from './captureRecord';
 import { addressText, Decoded, decodeFrame, newDecodedTcp } from './linkLayer';
-import { formatInfoOf, readRecords, sniffCaptureFormat, type CaptureFormatInfo } from './recordReader';
+import { CaptureFileError } from './captureFileError';
+import { formatInfoOf, readRecords, sniffCaptureFormat, type CaptureFormatInfo, type ReadProblem } from './recordReader';
 import { TcpStreamTable } from './tcpStreamTable';
 
 /** One TCP conversation as the index knows it (before any reassembly). */
@@ -61,8 +62,8 @@ export interface CaptureIndex {
   readonly frames: number;
   /** Time of frame 1: tshark's conversation table gives starts relative to it. */
   readonly firstTime: number;
-  /** The file ends in the middle of a packet; what came before was indexed. */
-  readonly truncated: boolean;
+  /** The file ends in the middle of a record, or is damaged: what came before was indexed. */
+  readonly problem?: ReadProblem;
   readonly conversations: readonly IndexedConversation[];
   readonly packets: PacketColumns;
   /** Packets of stream s: streamPackets[streamStart[s] .. streamStart[s + 1]), in file order. */
@@ -327,6 +328,7 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
     },
   );
   if (unsupported) return { unsupported };
+  if (outcome.problem && outcome.frames === 0) throw new CaptureFileError(`${problemSentence(file, outcome.problem)}, before its first packet: there is nothing to read.`);
   const packets = columns.finish();
   const { streamStart, streamPackets } = groupByStream(packets, conversations.length);
   options.onProgress?.(packets.count, 1);
@@ -338,7 +340,7 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
       format: formatInfoOf(parser),
       frames: outcome.frames,
       firstTime,
-      truncated: outcome.truncated,
+      ...(outcome.problem ? { problem: outcome.problem } : {}),
       conversations,
       packets,
       streamStart,
@@ -346,6 +348,29 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
       buildMs: performance.now() - started,
     },
   };
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Where and how a read stopped early, as the start of a sentence. */
+function problemSentence(file: string, problem: ReadProblem): string {
+  return problem.kind === 'cut'
+    ? `${file} was cut short at byte ${problem.end}, in the middle of a record (${problem.have} of at least ${plural(problem.need, 'byte')})`
+    : `${file} is damaged at byte ${problem.offset} (${problem.reason})`;
+}
+
+/**
+ * What a user must know about an indexed capture besides its findings, one sentence each: a
+ * file cut short or damaged (results are partial), no packets, no TCP packets.
+ */
+export function indexWarnings(index: Pick<CaptureIndex, 'file' | 'frames' | 'problem' | 'packets'>): string[] {
+  const { file, frames, problem } = index;
+  if (problem) return [`${problemSentence(file, problem)}: only ${frames === 1 ? 'the frame before it was' : `the ${frames} frames before it were`} read, so results are partial.`];
+  if (frames === 0) return [`${file} holds no packets.`];
+  if (index.packets.count === 0) return [`${frames === 1 ? `The only frame in ${file} is not` : `None of the ${frames} frames in ${file} is`} a TCP packet, so there is nothing to analyse.`];
+  return [];
 }
 
 /** The packet indices of one stream (a view, not a copy). */

@@ -26,9 +26,25 @@ export function newCaptureRecord(): CaptureRecord {
   return { frame: 0, recordOffset: 0, recordLength: 0, recordStart: 0, dataStart: 0, capturedLength: 0, originalLength: 0, time: 0, linkType: -1 };
 }
 
-/** The file is not a capture we can read directly, or it is damaged; the message says which. */
+/** The file is not one the direct reader reads (another format, a block kind it leaves to tshark). */
 export class CaptureFormatError extends Error {
   override readonly name = 'CaptureFormatError';
+}
+
+/**
+ * The file is damaged at `offset`: a length or field no writer would produce. What came before
+ * it is good; tshark stops at the same place ("appears to be damaged or corrupt").
+ */
+export class CaptureDamageError extends Error {
+  override readonly name = 'CaptureDamageError';
+
+  constructor(
+    readonly offset: number,
+    /** A phrase: "a pcapng block claims 62 bytes, not a multiple of 4". */
+    readonly reason: string,
+  ) {
+    super(`damaged at byte ${offset}: ${reason}`);
+  }
 }
 
 /** Outcome of parsing at one position of a buffer. */

@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import type { TcpSegment } from '../tshark/tcpSegment';
-import { CaptureFormatError, newCaptureRecord, Parsed, type CaptureRecord } from './captureRecord';
+import { CaptureFileError } from './captureFileError';
+import { CaptureDamageError, newCaptureRecord, Parsed, type CaptureRecord } from './captureRecord';
 import type { IndexedConversation, PacketColumns } from './captureIndex';
 import { Decoded, decodeFrame, newDecodedTcp, type DecodedTcp } from './linkLayer';
 import { parserFromInfo, type CaptureFormatInfo, type CaptureParser } from './recordReader';
@@ -17,6 +18,9 @@ export interface PacketSourceData {
   readonly packets: PacketColumns;
   /** Only the endpoints are read: a worker gets just those. */
   readonly conversations: readonly Pick<IndexedConversation, 'a' | 'b'>[];
+  /** The file's size and mtime when indexed: a reader that finds it shorter, or rewritten in place, refuses it. */
+  readonly size?: number;
+  readonly mtimeMs?: number;
 }
 
 /** PacketSourceData plus each stream's packets: all a thread needs to read any stream. */
@@ -43,9 +47,46 @@ export class PacketReader {
   bytesRead = 0;
   private streamBuf = Buffer.allocUnsafeSlow(256 * 1024);
 
-  constructor(private readonly data: Pick<PacketSourceData, 'file' | 'format' | 'packets'>) {
-    this.fd = fs.openSync(data.file, 'r');
+  constructor(private readonly data: Pick<PacketSourceData, 'file' | 'format' | 'packets' | 'size' | 'mtimeMs'>) {
+    try {
+      this.fd = fs.openSync(data.file, 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CaptureFileError(code === 'ENOENT' ? `${data.file} was deleted or moved after Wirelens opened it.` : `${data.file} cannot be read any more (${code}).`);
+    }
     this.parser = parserFromInfo(data.format);
+    if (data.size === undefined) return;
+    // Appending (a capture still being written) keeps every indexed record where it was; anything else moves them.
+    const now = fs.fstatSync(this.fd);
+    if (now.size < data.size || (now.size === data.size && now.mtimeMs !== data.mtimeMs)) {
+      fs.closeSync(this.fd);
+      throw capturedChanged(data.file, now.size < data.size ? `it was ${data.size} bytes, it is ${now.size} now` : 'it was rewritten');
+    }
+  }
+
+  /** Parses the indexed record of `packet` at buf[at…]; anything but that packet means the file changed. */
+  private parseIndexed(buf: Buffer, at: number, packet: number): void {
+    const { recordOffset, recordLength, frame } = this.data.packets;
+    let outcome: Parsed;
+    try {
+      outcome = this.parser.parse(buf, at, at + recordLength[packet], recordOffset[packet], this.record, false);
+    } catch (error) {
+      if (!(error instanceof CaptureDamageError)) throw error;
+      outcome = Parsed.OTHER;
+    }
+    if (outcome !== Parsed.PACKET) throw capturedChanged(this.data.file, `frame ${frame[packet]} is no longer at byte ${recordOffset[packet]}`);
+    this.record.frame = frame[packet];
+  }
+
+  /** Reads exactly `length` bytes at `position` into buf[at…]; a short read means the file shrank. */
+  private readFully(buf: Buffer, at: number, length: number, position: number): void {
+    let got = 0;
+    while (got < length) {
+      const n = fs.readSync(this.fd, buf, at + got, length - got, position + got);
+      if (n === 0) throw capturedChanged(this.data.file, `it ends before byte ${position + length} now`);
+      got += n;
+      this.bytesRead += n;
+    }
   }
 
   close(): void {
@@ -57,7 +98,7 @@ export class PacketReader {
    * The record and buffer are reused between calls: copy what you keep.
    */
   read(indices: ArrayLike<number>, visit: (packet: number, record: CaptureRecord, buf: Buffer) => void, options: ReadOptions = {}): void {
-    const { recordOffset, recordLength, frame } = this.data.packets;
+    const { recordOffset, recordLength } = this.data.packets;
     const maxGap = options.maxGap ?? 256 * 1024;
     const maxRead = options.maxRead ?? 8 * 1024 * 1024;
     let k = 0;
@@ -77,19 +118,10 @@ export class PacketReader {
       }
       const length = end - start;
       if (this.buf.length < length) this.buf = Buffer.allocUnsafe(Math.max(length, this.buf.length * 2));
-      let got = 0;
-      while (got < length) {
-        const n = fs.readSync(this.fd, this.buf, got, length - got, start + got);
-        if (n === 0) throw new CaptureFormatError(`${this.data.file} changed since it was indexed (it is shorter now)`);
-        got += n;
-        this.bytesRead += n;
-      }
+      this.readFully(this.buf, 0, length, start);
       for (let j = k; j < last; j++) {
         const packet = indices[j];
-        const at = recordOffset[packet] - start;
-        const outcome = this.parser.parse(this.buf, at, at + recordLength[packet], recordOffset[packet], this.record, false);
-        if (outcome !== Parsed.PACKET) throw new CaptureFormatError(`${this.data.file} changed since it was indexed (no packet at byte ${recordOffset[packet]})`);
-        this.record.frame = frame[packet];
+        this.parseIndexed(this.buf, recordOffset[packet] - start, packet);
         visit(packet, this.record, this.buf);
       }
       k = last;
@@ -103,7 +135,7 @@ export class PacketReader {
    * reassemble before reading on: fewer large allocations, which glibc would keep as RSS).
    */
   readStream(indices: ArrayLike<number>, visit: (packet: number, record: CaptureRecord, buf: Buffer) => void, reuse = false): void {
-    const { recordOffset, recordLength, frame } = this.data.packets;
+    const { recordOffset, recordLength } = this.data.packets;
     let total = 0;
     for (let k = 0; k < indices.length; k++) total += recordLength[indices[k]];
     let buf: Buffer;
@@ -120,26 +152,23 @@ export class PacketReader {
       let last = k + 1;
       while (last < indices.length && recordOffset[indices[last]] === end) end += recordLength[indices[last++]];
       const length = end - start;
-      let got = 0;
-      while (got < length) {
-        const n = fs.readSync(this.fd, buf, at + got, length - got, start + got);
-        if (n === 0) throw new CaptureFormatError(`${this.data.file} changed since it was indexed (it is shorter now)`);
-        got += n;
-        this.bytesRead += n;
-      }
+      this.readFully(buf, at, length, start);
       at += length;
       k = last;
     }
     at = 0;
     for (let k = 0; k < indices.length; k++) {
       const packet = indices[k];
-      const outcome = this.parser.parse(buf, at, at + recordLength[packet], recordOffset[packet], this.record, false);
-      if (outcome !== Parsed.PACKET) throw new CaptureFormatError(`${this.data.file} changed since it was indexed (no packet at byte ${recordOffset[packet]})`);
-      this.record.frame = frame[packet];
+      this.parseIndexed(buf, at, packet);
       visit(packet, this.record, buf);
       at += recordLength[packet];
     }
   }
+}
+
+/** The file is not what was indexed any more: results would be wrong, so the user must reopen it. */
+function capturedChanged(file: string, how: string): CaptureFileError {
+  return new CaptureFileError(`${file} changed after Wirelens opened it (${how}): open it again.`);
 }
 
 /**
@@ -184,13 +213,13 @@ export class SegmentMaker {
   private readonly tcp = newDecodedTcp();
   private readonly scales = new Map<number, WindowScale>();
 
-  constructor(private readonly data: Pick<PacketSourceData, 'packets' | 'conversations'>) {}
+  constructor(private readonly data: Pick<PacketSourceData, 'file' | 'packets' | 'conversations'>) {}
 
   /** `copy` false: the payload is a view into `buf`, which the caller must not reuse. */
   make(packet: number, record: CaptureRecord, buf: Buffer, copy = true): TcpSegment {
     const tcp = this.tcp;
     const outcome = decodeFrame(record.linkType, buf, record.dataStart, record.dataStart + record.capturedLength, tcp);
-    if (outcome !== Decoded.TCP) throw new CaptureFormatError(`frame ${record.frame} is no longer a TCP packet: the file changed since it was indexed`);
+    if (outcome !== Decoded.TCP) throw capturedChanged(this.data.file, `frame ${record.frame} is no longer a TCP packet`);
     const stream = this.data.packets.stream[packet];
     const fromA = this.data.packets.fromA[packet] === 1;
     const conversation = this.data.conversations[stream];

@@ -3,7 +3,7 @@
  * captured bytes. Both byte orders, microsecond and nanosecond magic.
  * https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html
  */
-import { CaptureFormatError, MAX_RECORD_BYTES, Parsed, type CaptureRecord, type RecordParser } from './captureRecord';
+import { CaptureDamageError, CaptureFormatError, MAX_RECORD_BYTES, Parsed, type CaptureRecord, type RecordParser } from './captureRecord';
 
 const MAGIC_MICRO = 0xa1b2c3d4;
 const MAGIC_NANO = 0xa1b23c4d;
@@ -62,7 +62,7 @@ export class PcapParser implements RecordParser {
       return Parsed.INCOMPLETE;
     }
     const captured = this.u32(buf, at + 8);
-    if (captured > MAX_RECORD_BYTES) throw new CaptureFormatError(`a pcap record at byte ${fileOffset} claims ${captured} bytes: the file is damaged`);
+    if (captured > MAX_RECORD_BYTES) throw new CaptureDamageError(fileOffset, `a pcap record claims ${captured} captured bytes, more than any capture holds`);
     const total = 16 + captured;
     this.length = total;
     if (end - at < total) return Parsed.INCOMPLETE;

@@ -4,7 +4,7 @@
  * Simple and (obsolete) Packet blocks; every other block is stepped over.
  * https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-01.html
  */
-import { CaptureFormatError, MAX_RECORD_BYTES, NO_LINK_TYPE, Parsed, type CaptureRecord, type RecordParser } from './captureRecord';
+import { CaptureDamageError, CaptureFormatError, MAX_RECORD_BYTES, NO_LINK_TYPE, Parsed, type CaptureRecord, type RecordParser } from './captureRecord';
 
 const SHB = 0x0a0d0d0a;
 const IDB = 0x00000001;
@@ -17,6 +17,13 @@ const SJE = 0x00000009;
 const CB_COPIABLE = 0x00000bad;
 const CB_NOT_COPIABLE = 0x40000bad;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+/** Why a block length is impossible (it is < 12, not a multiple of 4, or over MAX_RECORD_BYTES). */
+function badLength(total: number): string {
+  if (total < 12) return 'less than a block header and trailer take';
+  if (total % 4 !== 0) return 'not a multiple of 4';
+  return `more than the ${MAX_RECORD_BYTES / 1024 / 1024} MiB Wirelens accepts`;
+}
 
 export function isPcapng(header: Buffer): boolean {
   return header.length >= 4 && header.readUInt32LE(0) === SHB;
@@ -105,12 +112,12 @@ export class PcapngParser implements RecordParser {
     const type = buf.readUInt32LE(at);
     if (type === SHB) return this.sectionHeader(buf, at, end, fileOffset, count);
     const section = count ? this.sections[this.sections.length - 1] : this.sectionAt(fileOffset);
-    if (!section) throw new CaptureFormatError('a pcapng block comes before any section header');
+    if (!section) throw new CaptureDamageError(fileOffset, 'a pcapng block comes before any section header');
     const le = section.littleEndian;
     const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
     const blockType = u32(at);
     const total = u32(at + 4);
-    if (total < 12 || total % 4 !== 0 || total > MAX_RECORD_BYTES) throw new CaptureFormatError(`a pcapng block at byte ${fileOffset} has a bad length (${total}): the file is damaged`);
+    if (total < 12 || total % 4 !== 0 || total > MAX_RECORD_BYTES) throw new CaptureDamageError(fileOffset, `a pcapng block claims a length of ${total} bytes, ${badLength(total)}`);
     this.length = total;
     if (end - at < total) return Parsed.INCOMPLETE;
     switch (blockType) {
@@ -119,12 +126,12 @@ export class PcapngParser implements RecordParser {
         return Parsed.OTHER;
       case EPB:
       case OPB: {
-        if (total < 32) throw new CaptureFormatError(`a pcapng packet block at byte ${fileOffset} is too short: the file is damaged`);
+        if (total < 32) throw new CaptureDamageError(fileOffset, `a pcapng packet block of ${total} bytes is too short to hold its fields`);
         const id = blockType === EPB ? u32(at + 8) : le ? buf.readUInt16LE(at + 8) : buf.readUInt16BE(at + 8);
         const iface = section.interfaces[id];
-        if (!iface) throw new CaptureFormatError(`a pcapng packet at byte ${fileOffset} names interface ${id}, which was never described`);
+        if (!iface) throw new CaptureDamageError(fileOffset, `a pcapng packet names interface ${id}, which was never described`);
         const captured = u32(at + 20);
-        if (28 + captured > total - 4) throw new CaptureFormatError(`a pcapng packet at byte ${fileOffset} is longer than its block: the file is damaged`);
+        if (28 + captured > total - 4) throw new CaptureDamageError(fileOffset, `a pcapng packet claims ${captured} captured bytes, more than its ${total}-byte block holds`);
         out.time = timestamp(u32(at + 12), u32(at + 16), iface);
         out.capturedLength = captured;
         out.originalLength = u32(at + 24);
@@ -134,7 +141,7 @@ export class PcapngParser implements RecordParser {
       }
       case SPB: {
         const iface = section.interfaces[0];
-        if (!iface) throw new CaptureFormatError(`a pcapng simple packet at byte ${fileOffset} comes before any interface`);
+        if (!iface) throw new CaptureDamageError(fileOffset, 'a pcapng simple packet block comes before any interface description');
         const original = u32(at + 8);
         out.time = 0;
         out.originalLength = original;
@@ -172,9 +179,9 @@ export class PcapngParser implements RecordParser {
     let littleEndian: boolean;
     if (magic === BYTE_ORDER_MAGIC) littleEndian = true;
     else if (buf.readUInt32BE(at + 8) === BYTE_ORDER_MAGIC) littleEndian = false;
-    else throw new CaptureFormatError(`the pcapng section header at byte ${fileOffset} has no byte-order magic`);
+    else throw new CaptureDamageError(fileOffset, 'a pcapng section header has no byte-order magic');
     const total = littleEndian ? buf.readUInt32LE(at + 4) : buf.readUInt32BE(at + 4);
-    if (total < 28 || total % 4 !== 0 || total > MAX_RECORD_BYTES) throw new CaptureFormatError(`the pcapng section header at byte ${fileOffset} has a bad length`);
+    if (total < 28 || total % 4 !== 0 || total > MAX_RECORD_BYTES) throw new CaptureDamageError(fileOffset, `a pcapng section header claims a length of ${total} bytes, ${total < 28 ? 'less than its fields take' : badLength(total)}`);
     this.length = total;
     if (end - at < total) return Parsed.INCOMPLETE;
     if (count) {

@@ -4,7 +4,8 @@
  * tshark: `sniffCaptureFormat` answers undefined for it.
  */
 import * as fs from 'node:fs';
-import { CaptureFormatError, newCaptureRecord, Parsed, type CaptureRecord, type RecordParser } from './captureRecord';
+import { CaptureFileError } from './captureFileError';
+import { CaptureDamageError, newCaptureRecord, Parsed, type CaptureRecord, type RecordParser } from './captureRecord';
 import { isPcap, PcapParser } from './pcapReader';
 import { isPcapng, PcapngParser, type PcapngSection } from './pcapngReader';
 
@@ -38,7 +39,7 @@ export async function sniffCaptureFormat(file: string): Promise<CaptureParser | 
     const head = header.subarray(0, bytesRead);
     if (isPcapng(head)) return new PcapngParser();
     if (isPcap(head)) {
-      if (bytesRead < 24) throw new CaptureFormatError('the pcap file header is cut short');
+      if (bytesRead < 24) throw new CaptureFileError(`${file} is a pcap file cut short in its 24-byte file header (it has ${bytesRead} bytes), so it holds no packets.`);
       return new PcapParser(head);
     }
     return undefined;
@@ -55,10 +56,16 @@ export interface ReadRecordsOptions {
   readonly onChunk?: (offset: number) => void;
 }
 
+/** Why a walk ended before the end of the file; the records before `offset` were all read. */
+export type ReadProblem =
+  /** The file ends inside a record (tshark: "cut short in the middle of a packet"): `have` of at least `need` bytes. */
+  | { readonly kind: 'cut'; readonly offset: number; readonly end: number; readonly have: number; readonly need: number }
+  /** A record no writer would produce (tshark: "appears to be damaged or corrupt"). */
+  | { readonly kind: 'damaged'; readonly offset: number; readonly reason: string };
+
 export interface ReadRecordsResult {
-  /** The file ended in the middle of a record (tshark: "cut short in the middle of a packet"). */
-  readonly truncated: boolean;
   readonly frames: number;
+  readonly problem?: ReadProblem;
 }
 
 export class CaptureAbortedError extends Error {
@@ -80,6 +87,8 @@ export async function readRecords(
   options: ReadRecordsOptions = {},
 ): Promise<ReadRecordsResult> {
   const handle = await fs.promises.open(file, 'r');
+  // A damaged length can claim up to MAX_RECORD_BYTES: never grow the buffers past what the file holds.
+  const fileSize = (await handle.stat()).size;
   const record = newCaptureRecord();
   const size = options.chunkSize ?? 2 * 1024 * 1024;
   let reserve = TAIL_RESERVE;
@@ -107,7 +116,13 @@ export async function readRecords(
       let pos = dataStart;
       let stop = false;
       while (pos < filled) {
-        const outcome = parser.parse(buf, pos, filled, base + (pos - dataStart), record, true);
+        let outcome: Parsed;
+        try {
+          outcome = parser.parse(buf, pos, filled, base + (pos - dataStart), record, true);
+        } catch (error) {
+          if (error instanceof CaptureDamageError) return { frames, problem: { kind: 'damaged', offset: error.offset, reason: error.reason } };
+          throw error;
+        }
         if (outcome === Parsed.INCOMPLETE) break;
         if (outcome === Parsed.PACKET) {
           frames++;
@@ -118,8 +133,10 @@ export async function readRecords(
         }
         pos += parser.length;
       }
-      options.onChunk?.(base + (pos - dataStart));
-      if (stop || eof) return { truncated: !stop && pos < filled, frames };
+      const reached = base + (pos - dataStart);
+      options.onChunk?.(reached);
+      if (stop || (eof && pos === filled)) return { frames };
+      if (eof) return { frames, problem: { kind: 'cut', offset: reached, end: base + (filled - dataStart), have: filled - pos, need: parser.length } };
       // Carry the incomplete tail to the front of the next chunk.
       const tail = filled - pos;
       const next = buffers[1 - current];
@@ -130,7 +147,7 @@ export async function readRecords(
         // A record longer than the reserve: wait for the read under way, then move both into bigger buffers.
         const { bytesRead: ahead } = await pending;
         const previousReserve = reserve;
-        reserve = Math.max(tail, parser.length) * 2;
+        reserve = Math.max(tail, Math.min(parser.length, fileSize)) * 2;
         const bigger = [Buffer.allocUnsafeSlow(reserve + size), Buffer.allocUnsafeSlow(reserve + size)];
         buf.copy(bigger[1 - current], reserve - tail, pos, filled);
         next.copy(bigger[1 - current], reserve, previousReserve, previousReserve + ahead);

@@ -30,6 +30,13 @@ export function formatSarif(file: string, analysis: CaptureAnalysis, rules: read
             })),
           },
         },
+        // Warnings (a capture cut short or damaged: results are partial) as the run's notifications.
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: analysis.summary.warnings.map((warning) => ({ level: 'warning', message: { text: warning } })),
+          },
+        ],
         artifacts: [{ location: { uri: file } }],
         results: analysis.findings.map((finding) => ({
           ruleId: finding.ruleId,

@@ -50,7 +50,6 @@ export function formatText(file: string, analysis: CaptureAnalysis): string {
   for (const row of analysis.conversations) {
     if (row.tls) lines.push(`${file}:stream ${row.stream}: ${tlsHeading({ facts: row.tls }).join('; ')}`);
   }
-  for (const warning of summary.warnings) lines.push(`${file}: warning: ${warning}`);
   const affected = new Set(findings.map((f) => f.stream)).size;
   lines.push(
     `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${affected} of ${summary.conversations} TCP conversation${summary.conversations === 1 ? '' : 's'} (${summary.packets} TCP packets, tshark ${summary.tsharkVersion}).`,

@@ -1,6 +1,7 @@
 /**
  * `wirelens` command line: the server's analysis without VS Code, for CI and scripts.
  * Exit codes: 0 no findings, 1 findings, 2 error (one sentence on stderr, never a stack trace).
+ * Partial results (a capture cut short or damaged) keep 0/1 and add a warning line on stderr.
  */
 import * as fs from 'node:fs';
 import { analyzeCaptureFile, CaptureFileError } from '../analysis/analyzeCapture';
@@ -10,6 +11,7 @@ import { capture, CAPTURE_OPTIONS } from './captureCommand';
 import { formatRulesMarkdown } from './formatRulesMarkdown';
 import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
+import { printWarnings } from './printWarnings';
 import { conversationsCommand, followCommand } from './streamCommands';
 import { checkFormat, UsageError } from './usageError';
 
@@ -25,7 +27,7 @@ const USAGE = `Usage:
   wirelens capture --command [--duration S] [--packets N] [--size 10MB] [--write FILE]
                    [--format text|json] -- CMD [ARG...]   (CMD writes pcap/pcapng to stdout)
 
-Exit codes: 0 no findings, 1 findings, 2 error.`;
+Exit codes: 0 no findings, 1 findings, 2 error. Warnings (partial results) go to stderr.`;
 
 export interface Options {
   readonly positional: string[];
@@ -74,6 +76,7 @@ async function analyze(options: Options): Promise<number> {
   const keyLog = options.named.keylog;
   if (keyLog !== undefined && !fs.existsSync(keyLog)) throw new CaptureFileError(`The key log ${keyLog} does not exist.`);
   const analysis = await analyzeCaptureFile(file, { tsharkPath: options.tshark, signal: controller.signal, ...(keyLog ? { tlsKeyLogFile: keyLog } : {}) });
+  printWarnings(analysis.summary.warnings);
   if (format === 'json') {
     const tls = analysis.conversations.flatMap((c) => (c.tls ? [{ stream: c.stream, protocol: c.protocol, ...c.tls }] : []));
     process.stdout.write(JSON.stringify({ summary: analysis.summary, findings: analysis.findings, ...(tls.length ? { tls } : {}) }, null, 2) + '\n');

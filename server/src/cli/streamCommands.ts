@@ -7,13 +7,15 @@ import * as fs from 'node:fs/promises';
 import type { ConversationSummary, Direction, Endpoint, Finding, StreamProtocol } from '../../../protocol/model';
 import { analyzeCaptureFile, CaptureFileError, type StreamAnalysis } from '../analysis/analyzeCapture';
 import { analyzeIndexedStream } from '../capture/analyzeStream';
-import { buildCaptureIndex, type CaptureIndex, type IndexedConversation } from '../capture/captureIndex';
+import { buildCaptureIndex, indexWarnings, type CaptureIndex, type IndexedConversation } from '../capture/captureIndex';
 import { CaptureFormatError } from '../capture/captureRecord';
+import { checkCaptureFile } from '../capture/fileSignature';
 import { CaptureAbortedError } from '../capture/recordReader';
 import { renderStreamDocument } from '../document/renderStreamDocument';
 import { directionOf } from '../tcp/tcpReassembler';
 import { withTlsStream } from '../tls/analyzeTls';
 import { TsharkError } from '../tshark/tsharkError';
+import { printWarnings } from './printWarnings';
 
 export interface StreamCommandOptions {
   readonly positional: readonly string[];
@@ -58,11 +60,12 @@ function checkFormat(format: string | undefined, allowed: readonly string[], usa
   return chosen;
 }
 
-/** The capture index, or undefined when the direct reader cannot read this file (then tshark does). */
+/**
+ * The capture index, or undefined when the direct reader cannot read this file (then tshark
+ * does). A file that is no capture at all is refused here (fileSignature.ts).
+ */
 async function openIndex(file: string, signal: AbortSignal): Promise<CaptureIndex | undefined> {
-  const stat = await fs.stat(file).catch(() => undefined);
-  if (!stat) throw new CaptureFileError(`${file} does not exist.`);
-  if (!stat.isFile()) throw new CaptureFileError(`${file} is not a file.`);
+  if ((await checkCaptureFile(file)).read.reader !== 'direct') return undefined;
   try {
     const outcome = await buildCaptureIndex(file, { signal });
     return 'index' in outcome ? outcome.index : undefined;
@@ -137,16 +140,19 @@ export async function conversationsCommand(options: StreamCommandOptions, usage:
   const index = await openIndex(file, signal);
   let rows: ConversationRow[];
   let packets: number;
+  let warnings: readonly string[];
   if (index) {
     rows = index.conversations.map(rowFromIndex);
     packets = index.packets.count;
+    warnings = indexWarnings(index);
   } else {
     const analysis = await analyzeCaptureFile(file, { tsharkPath: options.tshark, signal, direct: false });
     rows = analysis.conversations.map(rowFromSummary);
     packets = analysis.summary.packets;
+    warnings = analysis.summary.warnings;
   }
+  printWarnings(warnings);
   if (format === 'json') {
-    const warnings = index?.truncated ? [`${file}: the file appears to have been cut short in the middle of a packet (results are partial).`] : [];
     out.write(JSON.stringify({ file, reader: index ? 'index' : 'tshark', packets, warnings, conversations: rows }, null, 2) + '\n');
   } else {
     out.write(formatConversationTable(rows));
@@ -158,7 +164,15 @@ export async function conversationsCommand(options: StreamCommandOptions, usage:
 async function followedStream(file: string, stream: number, tsharkPath: string | undefined, signal: AbortSignal, tlsKeyLogFile?: string): Promise<StreamAnalysis> {
   if (tlsKeyLogFile !== undefined && !(await fs.stat(tlsKeyLogFile).catch(() => undefined))) throw new CaptureFileError(`The key log ${tlsKeyLogFile} does not exist.`);
   const index = await openIndex(file, signal);
-  const analysis = index ? analyzeIndexedStream(index, stream) : (await analyzeCaptureFile(file, { tsharkPath, signal, direct: false, tlsKeyLogFile })).streams.get(stream);
+  let analysis: StreamAnalysis | undefined;
+  if (index) {
+    printWarnings(indexWarnings(index));
+    analysis = analyzeIndexedStream(index, stream);
+  } else {
+    const whole = await analyzeCaptureFile(file, { tsharkPath, signal, direct: false, tlsKeyLogFile });
+    printWarnings(whole.summary.warnings);
+    analysis = whole.streams.get(stream);
+  }
   if (!analysis) throw new CaptureFileError(`${file} has no TCP stream ${stream}.`);
   // A TLS stream: its handshake facts, and with keys (a key log, or keys embedded in the pcapng) its decrypted HTTP.
   return index ? withTlsStream(file, analysis, { tsharkPath, tlsKeyLogFile, signal }) : analysis;

@@ -1,5 +1,5 @@
 /** Every way running tshark can fail, as one typed error whose message is a sentence for users. */
-export type TsharkFailure = 'not-found' | 'not-a-capture' | 'failed' | 'cancelled';
+export type TsharkFailure = 'not-found' | 'too-old' | 'not-a-capture' | 'failed' | 'cancelled';
 
 export class TsharkError extends Error {
   constructor(
@@ -41,4 +41,17 @@ export function classifyTsharkExit(file: string, exitCode: number | undefined, s
 /** tshark says this when a file ends mid-packet; what was read before it is still good. */
 export function isTruncationWarning(stderr: string): boolean {
   return /appears to have been cut short|truncated/i.test(stderr);
+}
+
+/**
+ * A file cut short, or damaged further on: tshark stops there, and what it read before is still
+ * good (the direct reader does the same: docs/reliability.md).
+ */
+export function isPartialReadWarning(stderr: string): boolean {
+  return isTruncationWarning(stderr) || /appears to be damaged or corrupt/i.test(stderr);
+}
+
+/** tshark died from a signal (killed by a user, the OOM killer, a timeout): nothing it printed can be trusted to be complete. */
+export function killedError(file: string, signal: string, segments: number): TsharkError {
+  return new TsharkError('failed', `tshark was killed (${signal}) while reading ${file}, after ${segments} TCP packet${segments === 1 ? '' : 's'}: run it again.`);
 }

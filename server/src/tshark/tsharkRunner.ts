@@ -6,7 +6,7 @@
 import { execa, ExecaError } from 'execa';
 import type { Endpoint } from '../../../protocol/model';
 import { buildSegmentArgs, buildVersionArgs, type SegmentArgsOptions } from './segmentArgs';
-import { TsharkError, classifyTsharkExit, isTruncationWarning, meaningfulStderr } from './tsharkError';
+import { TsharkError, classifyTsharkExit, isPartialReadWarning, killedError, meaningfulStderr } from './tsharkError';
 import type { PacketSource, TcpSegment } from './tcpSegment';
 
 export interface TsharkOptions {
@@ -18,21 +18,50 @@ export function binary(options: TsharkOptions): string {
   return options.tsharkPath?.trim() || 'tshark';
 }
 
-function notFound(options: TsharkOptions): TsharkError {
+/** A tool that ships with tshark (editcap, capinfos): next to an explicit tshark path, else on PATH. */
+export function companionBinary(options: TsharkOptions, tool: string): string {
+  const tshark = options.tsharkPath?.trim();
+  if (!tshark || !/[\\/]/.test(tshark)) return tool;
+  return tshark.replace(/tshark(\.exe)?$/i, (_, ext: string | undefined) => `${tool}${ext ?? ''}`);
+}
+
+export function notFound(options: TsharkOptions): TsharkError {
   return new TsharkError(
     'not-found',
     `tshark was not found (looked for "${binary(options)}"). Install it (Debian/Ubuntu: sudo apt-get install tshark) or set wirelens.tsharkPath.`,
   );
 }
 
+/**
+ * The oldest tshark Wirelens runs: 3.0 renamed the `ssl.*` fields to the `tls.*` ones the TLS
+ * pass asks for (tlsRecords.ts). Development and CI use 4.0 (Debian 12), the version the
+ * direct reader's stream numbering is checked against.
+ */
+export const MIN_TSHARK_VERSION = [3, 0] as const;
+
+/** The version `tshark --version` printed, or a TsharkError saying why this binary will not do. */
+export function checkTsharkVersion(command: string, stdout: string): string {
+  const version = /TShark \(Wireshark\) (\d+)\.(\d+)\.(\d+)/.exec(stdout);
+  if (!version) throw new TsharkError('failed', `${command} does not look like tshark: "${command} --version" printed "${stdout.split('\n')[0].slice(0, 80)}".`);
+  const [major, minor] = [Number(version[1]), Number(version[2])];
+  const [minMajor, minMinor] = MIN_TSHARK_VERSION;
+  const text = `${version[1]}.${version[2]}.${version[3]}`;
+  if (major < minMajor || (major === minMajor && minor < minMinor)) {
+    throw new TsharkError('too-old', `tshark ${text} (${command}) is too old: Wirelens needs tshark ${minMajor}.${minMinor} or newer. Install a newer Wireshark or set wirelens.tsharkPath.`);
+  }
+  return text;
+}
+
 export async function tsharkVersion(options: TsharkOptions = {}): Promise<string> {
+  let stdout: string;
   try {
-    const { stdout } = await execa(binary(options), buildVersionArgs(), { timeout: 15_000 });
-    return /TShark \(Wireshark\) (\S+)/.exec(stdout)?.[1]?.replace(/\.$/, '') ?? stdout.split('\n')[0];
+    ({ stdout } = await execa(binary(options), buildVersionArgs(), { timeout: 15_000 }));
   } catch (error) {
     if (error instanceof ExecaError && error.code === 'ENOENT') throw notFound(options);
+    if (error instanceof ExecaError) throw new TsharkError('failed', `${binary(options)} --version failed: ${error.shortMessage}`);
     throw error;
   }
+  return checkTsharkVersion(binary(options), stdout);
 }
 
 type EkLayers = Record<string, string[] | undefined>;
@@ -101,10 +130,22 @@ export class TsharkCaptureSource implements PacketSource {
       reject: false,
       lines: false,
     });
+    let segments = 0;
+    /** A line that is not JSON: tshark died mid-line (then the signal says so) or printed something unexpected. */
+    let unreadable: string | undefined;
     try {
       for await (const line of subprocess.iterable({ from: 'stdout' })) {
-        const segment = parseEkLine(line);
-        if (segment) yield segment;
+        let segment: TcpSegment | undefined;
+        try {
+          segment = parseEkLine(line);
+        } catch {
+          unreadable ??= line;
+          continue;
+        }
+        if (segment) {
+          segments++;
+          yield segment;
+        }
       }
     } finally {
       // A consumer that stops early (or throws) must not leave tshark running.
@@ -113,9 +154,11 @@ export class TsharkCaptureSource implements PacketSource {
     const result = await subprocess;
     if (result.isCanceled) throw new TsharkError('cancelled', `Reading ${this.file} was cancelled.`);
     if (result.failed && (result as { code?: string }).code === 'ENOENT') throw notFound(this.options);
+    if (result.signal) throw killedError(this.file, result.signal, segments);
+    if (unreadable !== undefined) throw new TsharkError('failed', `tshark printed a line Wirelens cannot read while reading ${this.file}: ${unreadable.slice(0, 80)}`);
     const stderr = String(result.stderr ?? '');
     if (result.exitCode !== 0) {
-      if (isTruncationWarning(stderr)) {
+      if (isPartialReadWarning(stderr)) {
         this.options.onWarning?.(`${this.file}: ${meaningfulStderr(stderr).split('\n')[0]} (results are partial).`);
         return;
       }

@@ -43,7 +43,7 @@ describe('capture/recordReader', () => {
     for (const chunk of [4096, 65536, undefined]) {
       const { seen, result } = await walk(file, chunk);
       assert.equal(result.frames, sizes.length);
-      assert.equal(result.truncated, false);
+      assert.equal(result.problem, undefined);
       assert.deepEqual(
         seen.map((s) => [s.frame, s.length, s.first, s.last, s.time]),
         sizes.map((size, i) => [i + 1, size, (i + 1) ^ 0xff, size === 1 ? (i + 1) ^ 0xff : i + 1, 1000 + i / 4]),
@@ -52,13 +52,30 @@ describe('capture/recordReader', () => {
     }
   });
 
-  it('a file cut in the middle of a record: the records before it, and truncated', async () => {
+  it('a file cut in the middle of a record: the records before it, and where the cut is', async () => {
     const file = path.join(tmp, 'cut.pcap');
     const bytes = pcapBytes(1, [100, 200, 300].map((n, i) => ({ time: 1 + i, bytes: frame(n, i + 1) })));
     fs.writeFileSync(file, bytes.subarray(0, bytes.length - 50));
     const { seen, result } = await walk(file, 4096);
     assert.equal(seen.length, 2);
-    assert.equal(result.truncated, true);
+    // The third record starts after the file header and two records (16-byte headers).
+    const third = 24 + 16 + 100 + 16 + 200;
+    assert.deepEqual(result.problem, { kind: 'cut', offset: third, end: bytes.length - 50, have: bytes.length - 50 - third, need: 16 + 300 });
+  });
+
+  it('a damaged record: the records before it, and the damage with its offset', async () => {
+    const file = path.join(tmp, 'damaged.pcapng');
+    const frames = [100, 200, 300].map((n, i) => ({ time: 1 + i, bytes: frame(n, i + 1) }));
+    const bytes = pcapngBytes([{ interfaces: [{ linkType: 1 }], frames }]);
+    // Section header (28 bytes), interface (20), then packet blocks of 32 + padded data: break the second one's length.
+    const second = 28 + 20 + 32 + 100;
+    bytes.writeUInt32LE(7, second + 4);
+    fs.writeFileSync(file, bytes);
+    for (const chunk of [64, 4096]) {
+      const { seen, result } = await walk(file, chunk);
+      assert.equal(seen.length, 1, `chunk ${chunk}`);
+      assert.deepEqual(result.problem, { kind: 'damaged', offset: second, reason: 'a pcapng block claims a length of 7 bytes, less than a block header and trailer take' });
+    }
   });
 
   it('pcapng: interface and other blocks are stepped over, custom blocks are frames without a packet', async () => {

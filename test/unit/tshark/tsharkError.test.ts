@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { classifyTsharkExit, isTruncationWarning, meaningfulStderr } from '../../../server/src/tshark/tsharkError';
+import { classifyTsharkExit, isPartialReadWarning, isTruncationWarning, meaningfulStderr } from '../../../server/src/tshark/tsharkError';
 
 const ROOT = 'Running as user "root" and group "root". This could be dangerous.\n';
 
@@ -55,7 +55,7 @@ describe('classifyTsharkExit', () => {
   });
 });
 
-describe('meaningfulStderr / isTruncationWarning', () => {
+describe('meaningfulStderr / isTruncationWarning / isPartialReadWarning', () => {
   it('drops the root warning and blank lines', () => {
     assert.equal(meaningfulStderr(`${ROOT}\n  \ntshark: something\n`), 'tshark: something');
   });
@@ -63,5 +63,12 @@ describe('meaningfulStderr / isTruncationWarning', () => {
   it('recognises a capture cut short', () => {
     assert.ok(isTruncationWarning('tshark: The file "t.pcapng" appears to have been cut short in the middle of a packet.'));
     assert.ok(!isTruncationWarning(`tshark: The file "x" doesn't exist.`));
+  });
+
+  it('counts a file damaged further on as a partial read too, not a missing one', () => {
+    assert.ok(isPartialReadWarning('tshark: The file "t.pcapng" appears to have been cut short in the middle of a packet.'));
+    assert.ok(isPartialReadWarning('tshark: The file "t.pcapng" appears to be damaged or corrupt.\n(pcapng: total block length 62 is not a multiple of 4)'));
+    assert.ok(!isTruncationWarning('tshark: The file "t.pcapng" appears to be damaged or corrupt.'));
+    assert.ok(!isPartialReadWarning(`tshark: The file "x" doesn't exist.`));
   });
 });
