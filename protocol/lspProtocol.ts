@@ -9,11 +9,13 @@ import type {
   CaptureInterface,
   CaptureLimits,
   CaptureSummary,
+  ConversationQuery,
   ConversationSummary,
   Finding,
   LiveCaptureSource,
   LiveCaptureStatus,
   RuleInfo,
+  StreamView,
 } from './model';
 
 export interface CaptureParams {
@@ -158,5 +160,90 @@ export namespace StopLiveCaptureRequest {
 export namespace LiveCaptureNotification {
   export const method = 'wirelens/liveCapture' as const;
   export const type = new NotificationType<LiveCaptureStatus>(method);
+}
+//#endregion
+
+//#region stream view and exports
+export interface StreamParams extends CaptureParams {
+  readonly stream: number;
+  /** One exchange (0-based position on the connection); absent: every exchange of the stream. */
+  readonly exchange?: number;
+}
+
+/** The capture editor's stream view of one conversation: runs, findings placed in them, decoded bodies. */
+export namespace StreamViewRequest {
+  export const method = 'wirelens/streamView' as const;
+  export const type = new RequestType<StreamParams, StreamView, void>(method);
+}
+
+/** Copy as Text: the exchange's request and response bytes, escaped as in stream documents. */
+export namespace ExchangeTextRequest {
+  export const method = 'wirelens/exchangeText' as const;
+  export const type = new RequestType<StreamParams, string, void>(method);
+}
+
+export interface ExportHarParams extends StreamParams {
+  /** The .har file to write. */
+  readonly output: string;
+}
+
+/** Writes a HAR 1.2 file of the stream's HTTP/1.x exchanges (or one of them). */
+export namespace ExportHarRequest {
+  export const method = 'wirelens/exportHar' as const;
+  export const type = new RequestType<ExportHarParams, { readonly output: string; readonly entries: number }, void>(method);
+}
+
+export interface ExportObjectsParams extends StreamParams {
+  /** The folder to write the decoded bodies into (created if missing; existing files are kept). */
+  readonly folder: string;
+}
+export interface ExportedObjectInfo {
+  readonly file: string;
+  readonly bytes: number;
+  readonly note?: string;
+}
+
+/** Export HTTP Objects: every body of the stream (or exchange), decoded, one file each. */
+export namespace ExportObjectsRequest {
+  export const method = 'wirelens/exportObjects' as const;
+  export const type = new RequestType<ExportObjectsParams, readonly ExportedObjectInfo[], void>(method);
+}
+
+export interface ExportPcapngParams extends CaptureParams {
+  /** The TCP streams to keep; absent: the rows `query` keeps (what the table shows). */
+  readonly streams?: readonly number[];
+  readonly query?: ConversationQuery;
+  readonly output: string;
+}
+
+/** A new pcapng holding only the chosen conversations' packets (tshark). Cancellable. */
+export namespace ExportPcapngRequest {
+  export const method = 'wirelens/exportPcapng' as const;
+  export const type = new RequestType<ExportPcapngParams, { readonly output: string; readonly packets: number; readonly streams: number }, void>(method);
+}
+
+export interface ExportProgressParams {
+  readonly output: string;
+  readonly packets: number;
+  /** 0..1: the last frame written over the capture's frames. */
+  readonly fraction: number;
+}
+
+/** Sent while a pcapng export runs. */
+export namespace ExportProgressNotification {
+  export const method = 'wirelens/exportProgress' as const;
+  export const type = new NotificationType<ExportProgressParams>(method);
+}
+
+/** Whether `wireshark` is on PATH (the Open in Wireshark menu item shows only then). */
+export namespace WiresharkAvailableRequest {
+  export const method = 'wirelens/wiresharkAvailable' as const;
+  export const type = new RequestType0<boolean, void>(method);
+}
+
+/** Starts the user's Wireshark (detached) on the capture, filtered to the stream when one is given. */
+export namespace OpenInWiresharkRequest {
+  export const method = 'wirelens/openInWireshark' as const;
+  export const type = new RequestType<CaptureParams & { readonly stream?: number }, { readonly wireshark: string }, void>(method);
 }
 //#endregion

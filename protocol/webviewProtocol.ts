@@ -5,6 +5,7 @@
  */
 import type { CaptureSummary, Finding, FollowMode, LiveCaptureStatus, RuleInfo } from './model';
 import type { ConversationsResult } from './lspProtocol';
+import type { StreamView } from './model';
 
 //#region to webview
 export interface LoadingMessage {
@@ -40,7 +41,29 @@ export interface FindingsMessage {
   readonly findings: readonly Finding[];
   readonly rules: readonly RuleInfo[];
 }
-export type ToWebviewMessage = LoadingMessage | ProgressMessage | LoadedMessage | ConversationsMessage | ErrorMessage | LiveMessage | FindingsMessage;
+export type ToWebviewMessage =
+  | LoadingMessage
+  | ProgressMessage
+  | LoadedMessage
+  | ConversationsMessage
+  | ErrorMessage
+  | LiveMessage
+  | FindingsMessage
+  | StreamViewMessage
+  | OpenStreamViewMessage;
+
+/** The answer to requestStreamView: the server's view model, or why there is none. */
+export interface StreamViewMessage {
+  readonly type: 'streamView';
+  readonly requestId: number;
+  readonly view?: StreamView;
+  readonly error?: string;
+}
+/** The View Stream menu item: open the stream view on this conversation. */
+export interface OpenStreamViewMessage {
+  readonly type: 'openStreamView';
+  readonly stream: number;
+}
 //#endregion
 
 //#region from webview
@@ -77,7 +100,15 @@ export type FromWebviewMessage =
   | FollowMessage
   | CancelLoadMessage
   | StopCaptureMessage
-  | SaveCaptureAsMessage;
+  | SaveCaptureAsMessage
+  | RequestStreamViewMessage;
+
+/** Opens the stream view of a conversation (View button, Space on a row, the View Stream menu item). */
+export interface RequestStreamViewMessage {
+  readonly type: 'requestStreamView';
+  readonly requestId: number;
+  readonly stream: number;
+}
 //#endregion
 
 /**

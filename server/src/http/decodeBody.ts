@@ -291,16 +291,24 @@ function cut(text: string, notes: string[]): string {
   return text.slice(0, MAX_SHOWN_CHARACTERS);
 }
 
+/**
+ * The decoded body as text, unescaped (exports write it as it is), when it is text: every coding
+ * undone, and a JSON or text media type, a charset, or no media type and bytes that read as
+ * UTF-8. Undefined for anything else.
+ */
+export function decodedText(body: DecodedBody, notes: string[] = []): string | undefined {
+  if (body.undone.length < body.codings.length) return undefined;
+  const textual = isJsonMediaType(body.mediaType) || isTextMediaType(body.mediaType) || body.charset !== undefined || (!body.mediaType && looksLikeText(body.bytes));
+  return textual ? toText(body.bytes, body.charset, notes) : undefined;
+}
+
 /** How the stream view shows a decoded body: JSON pretty-printed, text as text, anything else as a hex preview. */
 export function presentBody(body: DecodedBody): PresentedBody {
   const notes = [...body.notes];
   if (body.bytes.length === 0) return { kind: 'empty', notes };
-  const codingsLeft = body.undone.length < body.codings.length;
-  const json = !codingsLeft && isJsonMediaType(body.mediaType);
-  const textual = !codingsLeft && (json || isTextMediaType(body.mediaType) || body.charset !== undefined || (!body.mediaType && looksLikeText(body.bytes)));
-  if (!textual) return { kind: 'binary', preview: body.bytes.subarray(0, BINARY_PREVIEW_BYTES), notes };
-  const text = toText(body.bytes, body.charset, notes);
-  if (json) {
+  const text = decodedText(body, notes);
+  if (text === undefined) return { kind: 'binary', preview: body.bytes.subarray(0, BINARY_PREVIEW_BYTES), notes };
+  if (isJsonMediaType(body.mediaType)) {
     try {
       JSON.parse(text);
       return { kind: 'json', text: cut(escapeDecodedText(prettyJson(text)), notes), notes };
