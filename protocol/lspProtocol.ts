@@ -11,6 +11,7 @@ import type {
   CaptureSummary,
   ConversationQuery,
   ConversationSummary,
+  ExchangeDetail,
   Finding,
   LiveCaptureSource,
   LiveCaptureStatus,
@@ -32,17 +33,83 @@ export namespace OpenCaptureRequest {
 export interface ConversationsParams extends CaptureParams {
   readonly start: number;
   readonly count: number;
+  /** Sort and filters; positions (`start`) count rows of the sorted, filtered table. */
+  readonly query?: ConversationQuery;
 }
 export interface ConversationsResult {
+  /** Rows the query keeps. */
   readonly total: number;
   readonly start: number;
   readonly rows: readonly ConversationSummary[];
+  /** Rows of the table with no filter (all conversations known so far). */
+  readonly unfiltered?: number;
 }
 
 /** A page of the conversation table: the webview never receives a capture whole. */
 export namespace ConversationsRequest {
   export const method = 'wirelens/conversations' as const;
   export const type = new RequestType<ConversationsParams, ConversationsResult, void>(method);
+}
+
+export interface DisplayFilterParams extends CaptureParams {
+  /** A Wireshark display filter (`http.request.method == "POST"`), passed to tshark `-Y`. */
+  readonly expression: string;
+}
+export interface DisplayFilterResult {
+  /** tshark's own words when the expression is not a valid display filter. */
+  readonly error?: string;
+  /** TCP streams with at least one packet the filter keeps. */
+  readonly matchedStreams?: number;
+}
+
+/**
+ * Runs a display filter over the capture (tshark `-Y EXPR -T fields -e tcp.stream`) and keeps
+ * its streams for later pages (`query.displayFilter`). Cancelling the request kills tshark.
+ */
+export namespace DisplayFilterRequest {
+  export const method = 'wirelens/displayFilter' as const;
+  export const type = new RequestType<DisplayFilterParams, DisplayFilterResult, void>(method);
+}
+
+export interface ExchangesParams extends CaptureParams {
+  readonly stream: number;
+}
+
+/** The HTTP exchanges of one stream with sizes and timing (the expandable row of the table). */
+export namespace ExchangesRequest {
+  export const method = 'wirelens/exchanges' as const;
+  export const type = new RequestType<ExchangesParams, readonly ExchangeDetail[], void>(method);
+}
+
+export interface FindingLocationParams extends CaptureParams {
+  readonly finding: Pick<Finding, 'stream' | 'direction' | 'offset' | 'length'>;
+}
+export interface FindingLocation {
+  /** The `wirelens-stream:` document (http mode) that shows the finding's bytes. */
+  readonly uri: string;
+  readonly range: { readonly start: { readonly line: number; readonly character: number }; readonly end: { readonly line: number; readonly character: number } };
+}
+
+/** Where a finding's bytes are in its stream document, so a click can reveal them. */
+export namespace FindingLocationRequest {
+  export const method = 'wirelens/findingLocation' as const;
+  export const type = new RequestType<FindingLocationParams, FindingLocation, void>(method);
+}
+
+export interface ScanUpdateParams extends CaptureParams {
+  /** Conversations known so far (all of them once the index is built). */
+  readonly conversations: number;
+  /** Findings found since the previous update. */
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * Sent while a capture is scanned (a few per second at most): the table can list rows and the
+ * findings panel fill in before the scan ends.
+ */
+export namespace ScanUpdateNotification {
+  export const method = 'wirelens/scanUpdate' as const;
+  export const type = new NotificationType<ScanUpdateParams>(method);
 }
 
 export namespace FindingsRequest {
@@ -160,6 +227,66 @@ export namespace StopLiveCaptureRequest {
 export namespace LiveCaptureNotification {
   export const method = 'wirelens/liveCapture' as const;
   export const type = new NotificationType<LiveCaptureStatus>(method);
+}
+//#endregion
+
+//#region workbench: Analyze Capture, Copy as curl, rule documentation, errors
+/**
+ * Commands the server puts into code actions; the extension registers them (package.json
+ * declares the same ids).
+ */
+export const ServerCommands = {
+  showRuleDocumentation: 'wirelens.showRuleDocumentation',
+  copyAsCurl: 'wirelens.copyAsCurl',
+} as const;
+
+/** Analyses a capture and publishes its findings as diagnostics on its streams' documents (Problems panel). */
+export namespace AnalyzeCaptureRequest {
+  export const method = 'wirelens/analyzeCapture' as const;
+  export const type = new RequestType<CaptureParams, AnalyzeCaptureResult, void>(method);
+}
+export interface AnalyzeCaptureResult {
+  readonly summary: CaptureSummary;
+  /** Findings after the wirelens.rules setting (rules set to "off" left out). */
+  readonly findings: number;
+  /** The `wirelens-stream:` documents that got diagnostics. */
+  readonly documents: readonly string[];
+}
+
+export interface CurlParams extends CaptureParams {
+  readonly stream: number;
+  /** Index of the HTTP/1.x exchange in the stream; absent: the first one with a request. */
+  readonly exchange?: number;
+}
+export interface CurlResult {
+  /** A bash command line; every argument shell-quoted. */
+  readonly command: string;
+  /** `POST /wrong` (escaped), to say what was copied. */
+  readonly request: string;
+}
+
+/** The captured request of one exchange as a curl command line (Copy as curl). */
+export namespace CurlRequest {
+  export const method = 'wirelens/curl' as const;
+  export const type = new RequestType<CurlParams, CurlResult, void>(method);
+}
+
+/** One rule's documentation as Markdown (the same section `wirelens rules --format markdown` writes). */
+export namespace RuleDocumentationRequest {
+  export const method = 'wirelens/ruleDocumentation' as const;
+  export const type = new RequestType<{ readonly ruleId: string }, string, void>(method);
+}
+
+/**
+ * `data` of a failed request when tshark itself is the problem, so the client can offer the fix
+ * (the error's message is the sentence to show: it names the version found).
+ */
+export interface TsharkProblem {
+  readonly tshark: 'not-found' | 'too-old';
+  /** What was run: the wirelens.tsharkPath setting, or `tshark` from PATH. */
+  readonly path: string;
+  /** The oldest tshark Wirelens runs (`3.0`). */
+  readonly required: string;
 }
 //#endregion
 

@@ -33,7 +33,8 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-function ruleSection(rule: RuleInfo): string[] {
+/** One rule's section (also what Show rule documentation opens in VS Code). */
+export function ruleSection(rule: RuleInfo): string[] {
   const lines = [
     `<a id="${rule.id}"></a>`,
     '',

@@ -18,6 +18,11 @@ export class TextBuilder {
 
   constructor(private readonly directionLengths: Readonly<Record<Direction, number>>) {}
 
+  /** Index of the line being written (or the next one, when the current line is empty). */
+  get lineCount(): number {
+    return this.lines.length + (this.current.length > 0 ? 1 : 0);
+  }
+
   /** Writes a line of our own (a heading), starting a fresh line first if needed. */
   writeLine(text: string): void {
     this.endLine();
