@@ -11,6 +11,7 @@ import type { FromWebviewMessage, ToWebviewMessage } from '../../protocol/webvie
 import type { WirelensClient } from './client';
 import { CAPTURE_VIEW_TYPE, Commands } from './constants';
 import type { LiveCaptureController } from './liveCapture';
+import { onOpenStreamView, streamViewMessage } from './exportCommands';
 import { CaptureStatusBar } from './statusBar';
 import { buildWebviewHtml, webviewRoot } from './webviewHtml';
 
@@ -48,6 +49,10 @@ class CaptureEditorSession implements vscode.Disposable {
         if (progress.capture === capture) this.post({ type: 'progress', packets: progress.packets, fraction: progress.fraction });
       }),
       client.onLiveCapture((status) => this.onLiveStatus(status)),
+      // View Stream from the conversation menu: the capture's active editor opens its stream view.
+      onOpenStreamView((target) => {
+        if (target.capture === capture && this.active) this.post({ type: 'openStreamView', stream: target.stream });
+      }),
       panel.onDidChangeViewState(() => this.showStatus()),
       panel.onDidDispose(() => this.dispose()),
     );
@@ -92,6 +97,8 @@ class CaptureEditorSession implements vscode.Disposable {
         });
         return this.post({ type: 'conversations', requestId: message.requestId, result });
       }
+      case 'requestStreamView':
+        return this.post(await streamViewMessage(this.client, this.capture, message.requestId, message.stream));
       case 'follow':
         await vscode.commands.executeCommand(
           message.mode === 'http' ? Commands.followHttpStream : Commands.followTcpStream,

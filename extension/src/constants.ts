@@ -14,3 +14,15 @@ export const CAPTURING_CONTEXT = 'wirelens.activeEditorCapturing';
 /** The setting holding named pipe sources (restricted in untrusted workspaces). */
 export const CAPTURE_SOURCES_SETTING = 'captureSources';
 export const SETTINGS_SECTION = 'wirelens';
+/** The conversation menu's view and export commands (exportCommands.ts). */
+export const ExportCommands = {
+  viewStream: 'wirelens.viewStream',
+  copyExchangeAsText: 'wirelens.copyExchangeAsText',
+  saveAsHar: 'wirelens.saveAsHar',
+  exportHttpObjects: 'wirelens.exportHttpObjects',
+  exportConversationPcapng: 'wirelens.exportConversationPcapng',
+  exportShownPcapng: 'wirelens.exportShownPcapng',
+  openInWireshark: 'wirelens.openInWireshark',
+} as const;
+/** True when `wireshark` is on PATH (set at activation): Open in Wireshark shows only then. */
+export const WIRESHARK_CONTEXT = 'wirelens.wiresharkAvailable';

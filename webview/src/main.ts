@@ -8,6 +8,7 @@ import { ConversationTable } from './conversationTable';
 import { renderFindingsPanel } from './findingsPanel';
 import { element, formatBytes } from './dom';
 import { registerToolkit, Tag } from './toolkit';
+import { StreamViewPane } from './streamView';
 
 interface VsCodeApi {
   postMessage(message: FromWebviewMessage): void;
@@ -31,6 +32,9 @@ const hint = element('p', { class: 'hint' }, 'Right-click a conversation to foll
 const tableHost = element('main', { id: 'table-host' });
 const findingsHost = element('div', { id: 'findings-host' });
 app.append(header, liveBanner, status, errorBox, liveFindings, findingsHost, hint, tableHost);
+const streamView = new StreamViewPane(post);
+app.append(streamView.element);
+streamView.listenOn(tableHost);
 
 let table: ConversationTable | undefined;
 let loadedRows = 0;
@@ -186,6 +190,10 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
         renderFindingsPanel(message.findings, message.rules, (stream) => post({ type: 'follow', stream, mode: 'http' })),
       );
       return;
+    case 'streamView':
+      return streamView.receive(message);
+    case 'openStreamView':
+      return streamView.open(message.stream);
     case 'error':
       return showError(message.message);
   }

@@ -70,3 +70,31 @@ describe('buildStreamView', () => {
     assert.match(view.cut ?? '', /^showing the first 1\.0 MiB of 1\.0 MiB of payload$/);
   });
 });
+
+describe('buildStreamView on encoded-bodies.pcapng (curl --compressed against a loopback origin)', () => {
+  it('decodes gzip, chunked br, deflate latin1, binary, and gzip+br stacked bodies', async () => {
+    const capture = sample('encoded-bodies.pcapng');
+    const stream = (await analyzeCaptureFile(capture)).streams.get(0)!;
+    const view = await buildStreamView(capture, stream);
+    assert.deepEqual(
+      view.bodies.map((body) => [body.label, body.kind, body.codings.join('+')]),
+      [
+        ['response 1 · 200 OK', 'json', 'gzip'],
+        ['response 2 · 200 OK', 'text', 'br'],
+        ['response 3 · 200 OK', 'text', 'deflate'],
+        ['response 4 · 200 OK', 'binary', ''],
+        ['response 5 · 200 OK', 'json', 'gzip+br'],
+      ],
+    );
+    const [orders, page, legacy, logo, report] = view.bodies;
+    assert.match(orders.text!, /^\{\n {2}"orders": \[\n {4}\{\n {6}"id": 42,/);
+    assert.match(orders.text!, /"total": "12345678901234567890"/);
+    assert.match(page.text!, /^<!doctype html>.*Brotli-compressed page — déjà vu\./);
+    assert.ok(legacy.text!.startsWith('Café crème brûlée, naïve résumé.\n'));
+    assert.equal(logo.decodedLength, 300);
+    assert.deepEqual([...Buffer.from(logo.preview!, 'base64').subarray(0, 3)], [0, 37, 74]);
+    assert.equal(report.text, '{\n  "type": "about:blank",\n  "title": "Stacked",\n  "status": 200,\n  "detail": "gzip then br"\n}');
+    for (const body of view.bodies) assert.deepEqual(body.notes, [], body.label);
+    assert.equal(view.marks.length, 1, 'the duplicate Transfer-Encoding of response 5');
+  });
+});
