@@ -9,15 +9,11 @@ import * as path from 'node:path';
 import type { Finding, RuleInfo } from '../../protocol/model';
 import { ALL_RULES } from '../../server/src/rules';
 import { REPO_ROOT, sample, text, tsharkFollowRaw } from '../unit/helpers';
-import { runWirelens, type Run } from './runWirelens';
+import { assertNoStack, runWirelens } from './runWirelens';
 
 const wirelens = (...args: string[]) => runWirelens(args, { maxBuffer: 16 * 1024 * 1024 });
 
 /** No stack frames ("    at f (file:1:2)") anywhere in what a user sees. */
-function assertNoStack(run: Run): void {
-  assert.doesNotMatch(run.stderr + run.stdout, /^\s+at /m);
-}
-
 describe('wirelens CLI', () => {
   let tmp: string;
 

@@ -18,7 +18,7 @@ import { ALL_RULES } from '../rules';
 import type { AnalysedStream, CaptureRule, Rule } from '../rules/rule';
 import type { AnalysedConnection } from './analyzeStream';
 import type { CaptureIndex } from './captureIndex';
-import { CaptureFormatError } from './captureRecord';
+import { CaptureFileError } from './captureFileError';
 import { withLazyAnalysedStreams } from './lazyStreams';
 import type { StreamPacketData } from './packetReader';
 import type { ScannedStream, ScanWorkerInput, ScanWorkerJob, ScanWorkerMessage } from './scanProtocol';
@@ -211,7 +211,8 @@ class ScanWorker {
       if (!current) return;
       if (message.type === 'done') return current.finish();
       if (message.type === 'error') {
-        return current.finish(message.name === 'CaptureFormatError' ? new CaptureFormatError(message.message) : new Error(`scan worker failed: ${message.message}`));
+        // A file changed under the scan is the user's sentence; anything else is a bug in the worker.
+        return current.finish(message.name === 'CaptureFileError' ? new CaptureFileError(message.message) : new Error(`scan worker failed: ${message.message}`));
       }
       current.onMessage(message);
     });
