@@ -3,7 +3,7 @@
  * Discriminated unions on `type`, one per direction, shared by both builds (hexeditor style).
  * The webview displays what it is sent; it asks for conversation rows by page.
  */
-import type { CaptureSummary, Finding, FollowMode, LiveCaptureStatus, RuleInfo } from './model';
+import type { CaptureSummary, ConversationQuery, ExchangeDetail, Finding, FollowMode, LiveCaptureStatus, RuleInfo } from './model';
 import type { ConversationsResult } from './lspProtocol';
 import type { StreamView } from './model';
 
@@ -11,6 +11,8 @@ import type { StreamView } from './model';
 export interface LoadingMessage {
   readonly type: 'loading';
   readonly file: string;
+  /** The `wirelens.displayFilter` setting: the display filter a capture opens with. */
+  readonly displayFilter?: string;
 }
 export interface ProgressMessage {
   readonly type: 'progress';
@@ -41,6 +43,26 @@ export interface FindingsMessage {
   readonly findings: readonly Finding[];
   readonly rules: readonly RuleInfo[];
 }
+/** While the scan runs: how many rows exist so far and the findings found since the last update. */
+export interface ScanUpdateMessage {
+  readonly type: 'scanUpdate';
+  readonly conversations: number;
+  readonly findings: readonly Finding[];
+}
+/** The answer to an applyDisplayFilter: tshark's error, or how many streams matched. */
+export interface DisplayFilterResultMessage {
+  readonly type: 'displayFilterResult';
+  readonly requestId: number;
+  readonly expression: string;
+  readonly error?: string;
+  readonly matchedStreams?: number;
+}
+export interface ExchangesMessage {
+  readonly type: 'exchanges';
+  readonly requestId: number;
+  readonly stream: number;
+  readonly exchanges: readonly ExchangeDetail[];
+}
 export type ToWebviewMessage =
   | LoadingMessage
   | ProgressMessage
@@ -49,6 +71,9 @@ export type ToWebviewMessage =
   | ErrorMessage
   | LiveMessage
   | FindingsMessage
+  | ScanUpdateMessage
+  | DisplayFilterResultMessage
+  | ExchangesMessage
   | StreamViewMessage
   | OpenStreamViewMessage;
 
@@ -76,6 +101,24 @@ export interface RequestConversationsMessage {
   readonly requestId: number;
   readonly start: number;
   readonly count: number;
+  readonly query?: ConversationQuery;
+}
+/** Runs a display filter; a newer one cancels it (the host kills its tshark). Empty: no filter. */
+export interface ApplyDisplayFilterMessage {
+  readonly type: 'applyDisplayFilter';
+  readonly requestId: number;
+  readonly expression: string;
+}
+/** The exchanges of one conversation, for its expanded row. */
+export interface RequestExchangesMessage {
+  readonly type: 'requestExchanges';
+  readonly requestId: number;
+  readonly stream: number;
+}
+/** A finding was clicked: open its stream document with its bytes selected. */
+export interface RevealFindingMessage {
+  readonly type: 'revealFinding';
+  readonly finding: Pick<Finding, 'stream' | 'direction' | 'offset' | 'length'>;
 }
 /** Keyboard path to the same commands the context menu runs. */
 export interface FollowMessage {
@@ -101,7 +144,17 @@ export type FromWebviewMessage =
   | CancelLoadMessage
   | StopCaptureMessage
   | SaveCaptureAsMessage
-  | RequestStreamViewMessage;
+  | ApplyDisplayFilterMessage
+  | RequestExchangesMessage
+  | RevealFindingMessage
+  | RequestStreamViewMessage
+  | SelectionMessage;
+
+/** The conversation row selected (focused) in the table, or none: the editor-title Follow action follows it. */
+export interface SelectionMessage {
+  readonly type: 'selection';
+  readonly stream?: number;
+}
 
 /** Opens the stream view of a conversation (View button, Space on a row, the View Stream menu item). */
 export interface RequestStreamViewMessage {
@@ -119,5 +172,7 @@ export interface ConversationMenuContext {
   readonly webviewSection: 'conversation';
   readonly capture: string;
   readonly stream: number;
+  /** Set on an exchange row of an expanded conversation: its 0-based position on the connection. */
+  readonly exchange?: number;
   readonly preventDefaultContextMenuItems: true;
 }

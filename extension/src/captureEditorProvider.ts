@@ -5,13 +5,24 @@
  * editable kind only so that Save As works (a live capture is a temporary file until saved).
  */
 import * as vscode from 'vscode';
-import { ConversationsRequest, FindingsRequest, OpenCaptureRequest, RulesRequest } from '../../protocol/lspProtocol';
+import {
+  ConversationsRequest,
+  DisplayFilterRequest,
+  ExchangesRequest,
+  FindingLocationRequest,
+  FindingsRequest,
+  OpenCaptureRequest,
+  RulesRequest,
+} from '../../protocol/lspProtocol';
 import type { CaptureSummary, LiveCaptureStatus } from '../../protocol/model';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../protocol/webviewProtocol';
 import type { WirelensClient } from './client';
-import { CAPTURE_VIEW_TYPE, Commands } from './constants';
+import { CAPTURE_VIEW_TYPE, Commands, DISPLAY_FILTER_SETTING, SETTINGS_SECTION } from './constants';
 import type { LiveCaptureController } from './liveCapture';
-import { onOpenStreamView, streamViewMessage } from './exportCommands';
+import { confirmCaptureSize } from './captureSizeGuard';
+import { conversationSelection } from './conversationSelection';
+import { showWirelensError } from './errorNotifications';
+import { onOpenStreamView, rememberShownQuery, streamViewMessage } from './exportCommands';
 import { CaptureStatusBar } from './statusBar';
 import { buildWebviewHtml, webviewRoot } from './webviewHtml';
 
@@ -31,6 +42,10 @@ class CaptureDocument implements vscode.CustomDocument {
 class CaptureEditorSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private load?: vscode.CancellationTokenSource;
+  /** The answer to "open this large capture anyway?" (or true when it is not large). */
+  private sizeConfirmed?: Promise<boolean>;
+  /** The display filter running now: a newer one cancels it (the server kills its tshark). */
+  private displayFilter?: vscode.CancellationTokenSource;
   private summary?: CaptureSummary;
   /** The panel's last known state: a disposed panel throws on every property. */
   private active = false;
@@ -44,7 +59,9 @@ class CaptureEditorSession implements vscode.Disposable {
     private readonly live: LiveCaptureController,
   ) {
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((message: FromWebviewMessage) => this.onMessage(message)),
+      panel.webview.onDidReceiveMessage((message: FromWebviewMessage) =>
+        this.onMessage(message).catch((error: unknown) => void vscode.window.showErrorMessage(`Wirelens: ${error instanceof Error ? error.message : String(error)}`)),
+      ),
       client.onLoadProgress((progress) => {
         if (progress.capture === capture) this.post({ type: 'progress', packets: progress.packets, fraction: progress.fraction });
       }),
@@ -53,11 +70,17 @@ class CaptureEditorSession implements vscode.Disposable {
       onOpenStreamView((target) => {
         if (target.capture === capture && this.active) this.post({ type: 'openStreamView', stream: target.stream });
       }),
+      // A restarted server knows no capture: load again, so the page shows rows from the new one.
+      client.onDidRestart(() => void this.startLoad()),
+      client.onScanUpdate((update) => {
+        if (update.capture === capture) this.post({ type: 'scanUpdate', conversations: update.conversations, findings: update.findings });
+      }),
       panel.onDidChangeViewState(() => this.showStatus()),
       panel.onDidDispose(() => this.dispose()),
     );
     this.active = panel.active;
     if (this.active) live.setActiveCapture(capture);
+    if (this.active) conversationSelection.setActive(capture);
   }
 
   /** Live updates go to the page as they come; when the capture ends, the saved file is loaded as any capture. */
@@ -82,6 +105,8 @@ class CaptureEditorSession implements vscode.Disposable {
     else if (!this.active) this.statusBar.hideFor(this.capture);
     if (this.active) this.live.setActiveCapture(this.capture);
     else this.live.clearActiveCapture(this.capture);
+    if (this.active) conversationSelection.setActive(this.capture);
+    else conversationSelection.deactivate(this.capture);
   }
 
   private async onMessage(message: FromWebviewMessage): Promise<void> {
@@ -89,13 +114,32 @@ class CaptureEditorSession implements vscode.Disposable {
       case 'ready':
         return this.startLoad();
       case 'requestConversations': {
+        rememberShownQuery(this.capture, message.query);
         const client = await this.client.get();
         const result = await client.sendRequest(ConversationsRequest.type, {
           capture: this.capture,
           start: message.start,
           count: message.count,
+          ...(message.query ? { query: message.query } : {}),
         });
         return this.post({ type: 'conversations', requestId: message.requestId, result });
+      }
+      case 'applyDisplayFilter':
+        return this.applyDisplayFilter(message.requestId, message.expression);
+      case 'requestExchanges': {
+        const client = await this.client.get();
+        const exchanges = await client.sendRequest(ExchangesRequest.type, { capture: this.capture, stream: message.stream });
+        return this.post({ type: 'exchanges', requestId: message.requestId, stream: message.stream, exchanges });
+      }
+      case 'revealFinding': {
+        const client = await this.client.get();
+        const location = await client.sendRequest(FindingLocationRequest.type, { capture: this.capture, finding: message.finding });
+        const { start, end } = location.range;
+        const selection = new vscode.Range(start.line, start.character, end.line, end.character);
+        const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(location.uri));
+        const editor = await vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Beside, selection });
+        editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+        return;
       }
       case 'requestStreamView':
         return this.post(await streamViewMessage(this.client, this.capture, message.requestId, message.stream));
@@ -114,15 +158,42 @@ class CaptureEditorSession implements vscode.Disposable {
       case 'saveCaptureAs':
         await vscode.commands.executeCommand(Commands.saveCaptureAs, { capture: this.capture });
         return;
+      case 'selection':
+        conversationSelection.set(this.capture, message.stream);
+        return;
+    }
+  }
+
+  private async applyDisplayFilter(requestId: number, expression: string): Promise<void> {
+    this.displayFilter?.cancel();
+    const run = new vscode.CancellationTokenSource();
+    this.displayFilter = run;
+    try {
+      if (!expression.trim()) return this.post({ type: 'displayFilterResult', requestId, expression });
+      const client = await this.client.get();
+      const result = await client.sendRequest(DisplayFilterRequest.type, { capture: this.capture, expression }, run.token);
+      this.post({ type: 'displayFilterResult', requestId, expression, ...result });
+    } catch (error) {
+      // A newer filter replaced this one: its own answer follows.
+      if (!run.token.isCancellationRequested) this.post({ type: 'displayFilterResult', requestId, expression, error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      run.dispose();
+      if (this.displayFilter === run) this.displayFilter = undefined;
     }
   }
 
   /** (Re)loads on every `ready`, so a reloaded webview gets its state again; the server caches. */
   private async startLoad(): Promise<void> {
+    // Asked once per editor (wirelens.maxFileSizeMB); a live capture starts empty and is never asked about.
+    this.sizeConfirmed ??= this.live.status(this.capture) ? Promise.resolve(true) : confirmCaptureSize(this.capture);
+    if (!(await this.sizeConfirmed)) {
+      return this.post({ type: 'error', message: `${this.capture.split(/[\\/]/).pop()} was not opened: it is larger than wirelens.maxFileSizeMB. Close and reopen it to be asked again.` });
+    }
     this.load?.cancel();
     const load = new vscode.CancellationTokenSource();
     this.load = load;
-    this.post({ type: 'loading', file: this.capture });
+    const displayFilter = vscode.workspace.getConfiguration(SETTINGS_SECTION, vscode.Uri.file(this.capture)).get<string>(DISPLAY_FILTER_SETTING, '');
+    this.post({ type: 'loading', file: this.capture, displayFilter });
     try {
       const client = await this.client.get();
       this.summary = await vscode.window.withProgress(
@@ -139,13 +210,15 @@ class CaptureEditorSession implements vscode.Disposable {
       if (live) this.post({ type: 'live', status: { ...live, newFindings: [], changed: [] } });
       this.showStatus();
     } catch (error) {
+      // A newer load (the webview reloaded) replaced this one: its own messages follow.
+      if (this.load !== load) return;
       const message = load.token.isCancellationRequested
         ? 'Loading was cancelled. Reopen the file to try again.'
         : error instanceof Error
           ? error.message
           : String(error);
       this.post({ type: 'error', message });
-      if (!load.token.isCancellationRequested) void showLoadError(message);
+      if (!load.token.isCancellationRequested) void showWirelensError(error);
     } finally {
       load.dispose();
       if (this.load === load) this.load = undefined;
@@ -156,17 +229,12 @@ class CaptureEditorSession implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.load?.cancel();
+    this.displayFilter?.cancel();
     this.statusBar.hideFor(this.capture);
     this.live.clearActiveCapture(this.capture);
+    conversationSelection.forget(this.capture);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
-}
-
-async function showLoadError(message: string): Promise<void> {
-  const openSettings = 'Open Settings';
-  const actions = /tshark was not found/.test(message) ? [openSettings] : [];
-  const choice = await vscode.window.showErrorMessage(`Wirelens: ${message}`, ...actions);
-  if (choice === openSettings) await vscode.commands.executeCommand('workbench.action.openSettings', 'wirelens.tsharkPath');
 }
 
 export class CaptureEditorProvider implements vscode.CustomEditorProvider<CaptureDocument> {

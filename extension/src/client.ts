@@ -3,8 +3,8 @@
  * need, as vscode-eslint does, and stops it on deactivate. No analysis happens here.
  */
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { LiveCaptureNotification, LoadProgressNotification, type LoadProgressParams } from '../../protocol/lspProtocol';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LiveCaptureNotification, LoadProgressNotification, ScanUpdateNotification, type LoadProgressParams, type ScanUpdateParams } from '../../protocol/lspProtocol';
 import type { LiveCaptureStatus } from '../../protocol/model';
 import { STREAM_SCHEME } from '../../protocol/streamUri';
 import { SETTINGS_SECTION } from './constants';
@@ -17,6 +17,13 @@ export class WirelensClient implements vscode.Disposable {
   private readonly live = new vscode.EventEmitter<LiveCaptureStatus>();
   /** Every update of every live capture (the server sends a few per second at most). */
   readonly onLiveCapture = this.live.event;
+  private readonly scanUpdates = new vscode.EventEmitter<ScanUpdateParams>();
+  /** Rows known and findings found while a capture is scanned. */
+  readonly onScanUpdate = this.scanUpdates.event;
+
+  private readonly restarted = new vscode.EventEmitter<void>();
+  /** The server runs again after it died (the client restarts it): it has forgotten every capture, so views ask again. */
+  readonly onDidRestart = this.restarted.event;
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
@@ -39,6 +46,11 @@ export class WirelensClient implements vscode.Disposable {
     const client = new LanguageClient('wirelens', 'Wirelens', serverOptions, clientOptions);
     client.onNotification(LoadProgressNotification.type, (params) => this.progress.fire(params));
     client.onNotification(LiveCaptureNotification.type, (status) => this.live.fire(status));
+    client.onNotification(ScanUpdateNotification.type, (update) => this.scanUpdates.fire(update));
+    let runs = 0;
+    client.onDidChangeState(({ newState }) => {
+      if (newState === State.Running && ++runs > 1) this.restarted.fire();
+    });
     await client.start();
     return client;
   }
@@ -46,6 +58,8 @@ export class WirelensClient implements vscode.Disposable {
   async dispose(): Promise<void> {
     this.progress.dispose();
     this.live.dispose();
+    this.restarted.dispose();
+    this.scanUpdates.dispose();
     const client = await this.starting?.catch(() => undefined);
     await client?.stop();
   }

@@ -24,6 +24,12 @@ export interface GenerateOptions {
   readonly concurrency?: number;
   /** Probability that an exchange carries a planted anomaly (default 0.002). */
   readonly anomalyRate?: number;
+  /** Also stop once about this many TCP streams exist (the table-scale capture: many small connections). */
+  readonly targetStreams?: number;
+  /** At most this many exchanges per connection (default 12). */
+  readonly maxExchanges?: number;
+  /** Response bodies are cut to at most this many bytes (default: no cap). */
+  readonly maxBodyBytes?: number;
 }
 
 export interface PlantedAnomaly {
@@ -91,6 +97,7 @@ class Connection {
     private readonly pool: Buffer,
     private readonly plant: (exchange: number) => PlantedAnomaly['ruleId'] | undefined,
     private readonly onPlanted: (anomaly: PlantedAnomaly) => void,
+    private readonly maxBodyBytes = Infinity,
   ) {
     this.clientSeq = Math.floor(random() * 0xffffffff);
     this.serverSeq = Math.floor(random() * 0xffffffff);
@@ -177,7 +184,7 @@ class Connection {
     }
     this.send(true, requestPayload);
 
-    const size = this.bodySize();
+    const size = Math.min(this.bodySize(), this.maxBodyBytes);
     const body = this.text(size);
     const clAndTeResponse = anomaly === 'cl-and-te' && !requestBody;
     const useChunked = r() < 0.4 || anomaly === 'duplicate-transfer-encoding' || clAndTeResponse;
@@ -278,7 +285,7 @@ export function generateCapture(options: GenerateOptions): CaptureManifest {
       client = { address: `10.10.${Math.floor(clientHost / 50)}.${10 + (clientHost % 50)}`, port: nextPort++ };
       server = servers[Math.floor(random() * servers.length)];
     }
-    const count = 1 + Math.floor(random() * random() * 12);
+    const count = 1 + Math.floor(random() * random() * (options.maxExchanges ?? 12));
     exchanges += count;
     const connection = new Connection(
       client,
@@ -291,6 +298,7 @@ export function generateCapture(options: GenerateOptions): CaptureManifest {
         return random() < 0.6 ? 'duplicate-transfer-encoding' : 'cl-and-te';
       },
       (anomaly) => anomalies.push(anomaly),
+      options.maxBodyBytes,
     );
     active.push(connection);
   };
@@ -331,7 +339,7 @@ export function generateCapture(options: GenerateOptions): CaptureManifest {
       bytes += 16 + length;
       packets++;
     }
-    if (!stopping && bytes >= options.targetBytes) {
+    if (!stopping && (bytes >= options.targetBytes || (options.targetStreams !== undefined && nextStream >= options.targetStreams))) {
       stopping = true;
       for (const open of active) open.finishSoon();
     }

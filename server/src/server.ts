@@ -17,24 +17,41 @@ import {
   CaptureInterfacesRequest,
   CheckCaptureFilterRequest,
   ConversationsRequest,
+  DisplayFilterRequest,
   EmbedTlsKeysRequest,
+  ExchangesRequest,
+  FindingLocationRequest,
   FindingsRequest,
   LiveCaptureNotification,
   LoadProgressNotification,
   OpenCaptureRequest,
   RulesRequest,
+  ScanUpdateNotification,
   StartLiveCaptureRequest,
   StopLiveCaptureRequest,
   StreamTextRequest,
+  AnalyzeCaptureRequest,
+  CurlRequest,
+  RuleDocumentationRequest,
 } from '../../protocol/lspProtocol';
 import type { Finding } from '../../protocol/model';
-import { parseStreamUri } from '../../protocol/streamUri';
+import { formatStreamUri, parseStreamUri } from '../../protocol/streamUri';
 import type { CaptureAnalysis } from './analysis/analyzeCapture';
+import { exchangeDetails } from './analysis/exchangeDetails';
 import { renderStreamDocument, type RenderedStream } from './document/renderStreamDocument';
 import { CaptureStore } from './lsp/captureStore';
-import { toDiagnostics } from './lsp/diagnostics';
+import { findingRange, toDiagnostics } from './lsp/diagnostics';
 import { hoverAt } from './lsp/hover';
 import { LiveCaptures } from './lsp/liveCaptures';
+import { registerStreamViewRequests } from './lsp/streamViewRequests';
+import { toResponseError } from './lsp/responseError';
+import { applyRuleOverrides, parseRuleOverrides, type RuleOverrides } from './lsp/ruleOverrides';
+import { codeActions } from './lsp/codeActions';
+import { documentSymbols } from './lsp/documentSymbols';
+import { curlArgv, formatCurlCommand } from './export/curl';
+import { ruleSection } from './cli/formatRulesMarkdown';
+import { escapeLatin1 } from './text/escapeBytes';
+import { ScanUpdates } from './lsp/scanUpdates';
 import { ruleInfos } from './rules';
 import { checkCaptureFilter, listCaptureInterfaces } from './tshark/liveCapture';
 import { injectTlsSecrets } from './tshark/tlsRecords';
@@ -64,6 +81,8 @@ connection.onInitialize((params) => {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.None },
       hoverProvider: true,
+      documentSymbolProvider: { label: 'Wirelens' },
+      codeActionProvider: true,
     },
     serverInfo: { name: 'wirelens' },
   };
@@ -74,6 +93,13 @@ async function tsharkPath(): Promise<string | undefined> {
   if (!canReadConfiguration) return undefined;
   const settings = (await connection.workspace.getConfiguration('wirelens')) as { tsharkPath?: string } | null;
   return settings?.tsharkPath || undefined;
+}
+
+/** The wirelens.rules setting: rules turned off or given another severity. */
+async function ruleOverrides(): Promise<RuleOverrides> {
+  if (!canReadConfiguration) return new Map();
+  const settings = (await connection.workspace.getConfiguration('wirelens')) as { rules?: unknown } | null;
+  return parseRuleOverrides(settings?.rules);
 }
 
 /** Key logs attached to captures with Wirelens: Attach TLS Key Log… (the extension remembers them per workspace). */
@@ -102,10 +128,14 @@ async function openCapture(capture: string, token?: CancellationToken): Promise<
   try {
     let lastSent = 0;
     const tlsKeyLogFile = await tlsKeyLogFor(capture);
-    return await captures.open(capture, {
+    // Rows and findings reach the editor while the scan runs, not only at its end.
+    const updates = new ScanUpdates((conversations, findings) => void connection.sendNotification(ScanUpdateNotification.type, { capture, conversations, findings }));
+    const analysis = await captures.open(capture, {
       tsharkPath: await tsharkPath(),
       ...(tlsKeyLogFile ? { tlsKeyLogFile } : {}),
       signal: abortSignalFor(token),
+      onIndex: (index) => updates.indexed(index.conversations.length),
+      onFindings: (findings) => updates.found(findings),
       onProgress: (packets, fraction) => {
         const now = Date.now();
         if (now - lastSent < 100 && fraction < 1) return;
@@ -113,26 +143,60 @@ async function openCapture(capture: string, token?: CancellationToken): Promise<
         void connection.sendNotification(LoadProgressNotification.type, { capture, packets, fraction });
       },
     });
+    updates.flush();
+    return analysis;
   } catch (error) {
-    throw new ResponseError(1, error instanceof Error ? error.message : String(error));
+    throw toResponseError(error, await tsharkPath());
   }
 }
 
-connection.onRequest(OpenCaptureRequest.type, async ({ capture }, token) => (await openCapture(capture, token)).summary);
-
-connection.onRequest(ConversationsRequest.type, async ({ capture, start, count }, token) => {
-  // While a pcap/pcapng is scanned, its index already answers (rows fill in when the scan ends).
-  const analysis = openCapture(capture, token);
-  const early = await captures.pageBeforeDone(capture, analysis, start, count);
-  if (early) {
-    analysis.catch(() => undefined);
-    return early;
-  }
-  const { conversations } = await analysis;
-  return { total: conversations.length, start, rows: conversations.slice(start, start + count) };
+connection.onRequest(OpenCaptureRequest.type, async ({ capture }, token) => {
+  const { summary, findings } = await openCapture(capture, token);
+  return { ...summary, findings: applyRuleOverrides(findings, await ruleOverrides()).length };
 });
 
-connection.onRequest(FindingsRequest.type, async ({ capture }, token) => (await openCapture(capture, token)).findings);
+connection.onRequest(ConversationsRequest.type, (params, token) =>
+  answer(async () => {
+    const { capture, start, count, query } = params;
+    const tshark = { tsharkPath: await tsharkPath() };
+    const signal = abortSignalFor(token);
+    // While a pcap/pcapng is scanned, its index already answers (rows fill in when the scan ends).
+    const analysis = openCapture(capture, token);
+    const early = await captures.pageBeforeDone(capture, analysis, start, count, query, signal, tshark);
+    if (early) {
+      analysis.catch(() => undefined);
+      return early;
+    }
+    return captures.page(capture, await analysis, start, count, query, signal, tshark);
+  }),
+);
+
+connection.onRequest(DisplayFilterRequest.type, ({ capture, expression }, token) =>
+  answer(async () => {
+    const outcome = await captures.displayFilter(capture, expression, { tsharkPath: await tsharkPath(), signal: abortSignalFor(token) });
+    return 'error' in outcome ? { error: outcome.error } : { matchedStreams: outcome.streams.size };
+  }),
+);
+
+connection.onRequest(ExchangesRequest.type, ({ capture, stream }, token) =>
+  answer(async () => {
+    const analysis = openCapture(capture, token);
+    const analysed = await captures.stream(capture, analysis, stream);
+    analysis.catch(() => undefined);
+    if (!analysed) throw new Error(`${capture} has no TCP stream ${stream}.`);
+    return exchangeDetails(analysed);
+  }),
+);
+
+connection.onRequest(FindingLocationRequest.type, ({ capture, finding }) =>
+  answer(async () => {
+    const uri = formatStreamUri({ capture, stream: finding.stream, mode: 'http' });
+    const { rendered } = await renderStream(uri);
+    return { uri, range: findingRange(rendered, finding) };
+  }),
+);
+
+connection.onRequest(FindingsRequest.type, async ({ capture }, token) => applyRuleOverrides((await openCapture(capture, token)).findings, await ruleOverrides()));
 
 connection.onRequest(RulesRequest.type, () => ruleInfos());
 
@@ -141,7 +205,7 @@ async function answer<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw new ResponseError(1, error instanceof Error ? error.message : String(error));
+    throw toResponseError(error, await tsharkPath());
   }
 }
 
@@ -188,7 +252,8 @@ async function publishStreamDiagnostics(uri: string): Promise<void> {
     const capture = parseStreamUri(uri)!.capture;
     const { streams } = await openCapture(capture);
     const others = { capture, stream: (id: number) => streams.get(id) };
-    await connection.sendDiagnostics({ uri, diagnostics: toDiagnostics(uri, rendered, findings, others) });
+    diagnosed.add(uri);
+    await connection.sendDiagnostics({ uri, diagnostics: toDiagnostics(uri, rendered, applyRuleOverrides(findings, await ruleOverrides()), others) });
   } catch (error) {
     connection.console.error(`Could not diagnose ${uri}: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -222,12 +287,90 @@ connection.onRequest(EmbedTlsKeysRequest.type, ({ capture, keyLog, output }, tok
 documents.onDidClose(({ document }) => {
   if (!streamDocuments.delete(document.uri)) return;
   if (live.owns(document.uri)) return; // a live capture's findings stay in the Problems panel
+  if (analyzedCaptures.has(parseStreamUri(document.uri)?.capture ?? '')) return; // so do Analyze Capture's
+  diagnosed.delete(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
 
-connection.onHover(({ textDocument, position }) => {
+connection.onHover(async ({ textDocument, position }) => {
   const entry = streamDocuments.get(textDocument.uri);
-  return entry ? hoverAt(entry.rendered, entry.findings, position) : null;
+  return entry ? hoverAt(entry.rendered, applyRuleOverrides(entry.findings, await ruleOverrides()), position) : null;
+});
+
+//#region workbench: outline, code actions, Analyze Capture, Copy as curl, rule documentation
+/** Captures analysed with Analyze Capture: their stream documents keep their diagnostics when closed. */
+const analyzedCaptures = new Set<string>();
+/** Stream documents whose diagnostics the client holds (open ones, and Analyze Capture's). */
+const diagnosed = new Set<string>();
+
+connection.onDocumentSymbol(async ({ textDocument }) => {
+  if (!parseStreamUri(textDocument.uri)) return null;
+  const { rendered } = await renderStream(textDocument.uri);
+  return documentSymbols(rendered.text, rendered.outline);
+});
+
+connection.onCodeAction(async ({ textDocument, range, context }) => {
+  const ref = parseStreamUri(textDocument.uri);
+  if (!ref) return null;
+  const { rendered } = await renderStream(textDocument.uri);
+  return codeActions(ref, rendered.outline, range, context.diagnostics);
+});
+
+connection.onRequest(CurlRequest.type, ({ capture, stream, exchange }, token) =>
+  answer(async () => {
+    const analysed = (await openCapture(capture, token)).streams.get(stream);
+    if (!analysed) throw new Error(`${capture} has no TCP stream ${stream}.`);
+    const exchanges = analysed.http.exchanges;
+    const chosen = exchange === undefined ? exchanges.find((e) => e.request) : exchanges[exchange];
+    if (!chosen?.request) throw new Error(`TCP stream ${stream} has no HTTP/1.x request${exchange === undefined ? '' : ` in exchange ${exchange + 1}`} to copy.`);
+    const { method, target } = chosen.request.requestLine;
+    const decrypted = analysed.tls?.facts.decryption === 'decrypted';
+    const command = curlArgv(chosen.request, analysed.connection.clientToServer.bytes, { server: analysed.connection.server, scheme: decrypted ? 'https' : 'http' });
+    return { command: formatCurlCommand(command), request: escapeLatin1(`${method} ${target}`) };
+  }),
+);
+
+connection.onRequest(RuleDocumentationRequest.type, ({ ruleId }) =>
+  answer(async () => {
+    const rule = ruleInfos().find((info) => info.id === ruleId);
+    if (!rule) throw new Error(`Wirelens has no rule "${ruleId}".`);
+    return ruleSection(rule).join('\n');
+  }),
+);
+
+/** Findings of a whole capture into the Problems panel: diagnostics on each stream document that has some. */
+connection.onRequest(AnalyzeCaptureRequest.type, ({ capture }, token) =>
+  answer(async () => {
+    const analysis = await openCapture(capture, token);
+    const findings = applyRuleOverrides(analysis.findings, await ruleOverrides());
+    analyzedCaptures.add(capture);
+    const streams = [...new Set(findings.map((finding) => finding.stream))].sort((a, b) => a - b);
+    const uris = streams.map((stream) => formatStreamUri({ capture, stream, mode: 'http' }));
+    for (const uri of uris) {
+      if (token.isCancellationRequested) break;
+      await publishStreamDiagnostics(uri);
+      if (!documents.get(uri)) streamDocuments.delete(uri); // rendered only to place ranges: not kept
+    }
+    return { summary: { ...analysis.summary, findings: findings.length }, findings: findings.length, documents: uris };
+  }),
+);
+
+// wirelens.rules changed: every diagnosed document is diagnosed again (rules turned off disappear).
+connection.onDidChangeConfiguration(async () => {
+  for (const uri of [...diagnosed]) {
+    await publishStreamDiagnostics(uri);
+    if (!documents.get(uri)) streamDocuments.delete(uri);
+  }
+});
+//#endregion
+
+registerStreamViewRequests(connection, {
+  openCapture,
+  tsharkPath,
+  abortSignalFor,
+  answer,
+  streamsShown: async (capture, analysis, query, token) =>
+    (await captures.page(capture, analysis, 0, Number.MAX_SAFE_INTEGER, query, abortSignalFor(token), { tsharkPath: await tsharkPath() })).rows.map((row) => row.stream),
 });
 
 documents.listen(connection);

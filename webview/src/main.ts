@@ -1,12 +1,14 @@
 /**
  * The capture editor's page. It owns the webview state, renders what the extension sends and
- * asks for conversation rows page by page; it computes nothing about the capture itself.
+ * asks for conversation rows page by page (sorted and filtered by the server); it computes
+ * nothing about the capture itself.
  */
-import type { CaptureSummary, LiveCaptureStatus, LiveFinding } from '../../protocol/model';
+import type { CaptureSummary, ConversationQuery, Finding, LiveCaptureStatus, LiveFinding, RuleInfo } from '../../protocol/model';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../protocol/webviewProtocol';
 import { ConversationTable } from './conversationTable';
+import { FilterBar } from './filterBar';
 import { renderFindingsPanel } from './findingsPanel';
-import { element, formatBytes } from './dom';
+import { element, formatBytes, formatDuration } from './dom';
 import { registerToolkit, Tag } from './toolkit';
 import { StreamViewPane } from './streamView';
 
@@ -18,7 +20,6 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const PAGE_SIZE = 500;
 
 registerToolkit();
 
@@ -28,24 +29,94 @@ const status = element('div', { id: 'status', role: 'status' });
 const errorBox = element('div', { id: 'error', role: 'alert', hidden: '' });
 const liveBanner = element('div', { id: 'live', role: 'status', 'aria-live': 'polite', hidden: '' });
 const liveFindings = element('ol', { id: 'live-findings', 'aria-label': 'Findings as they appeared', hidden: '' });
-const hint = element('p', { class: 'hint' }, 'Right-click a conversation to follow its HTTP or TCP stream (keyboard: Enter, Shift+Enter).');
+const hint = element(
+  'p',
+  { class: 'hint' },
+  'Click a column to sort. Right-click a conversation to follow its HTTP or TCP stream. Keyboard: arrows move, Enter follows HTTP, Shift+Enter TCP, Space expands the exchanges, Shift+F10 opens the menu.',
+);
 const tableHost = element('main', { id: 'table-host' });
 const findingsHost = element('div', { id: 'findings-host' });
-app.append(header, liveBanner, status, errorBox, liveFindings, findingsHost, hint, tableHost);
+const filterBar = new FilterBar({
+  text: (text) => setQuery({ text: text.trim() || undefined }),
+  displayFilter: (expression) => post({ type: 'applyDisplayFilter', requestId: nextRequestId++, expression }),
+});
+app.append(header, liveBanner, status, errorBox, liveFindings, findingsHost, hint, filterBar.element, tableHost);
 const streamView = new StreamViewPane(post);
 app.append(streamView.element);
 streamView.listenOn(tableHost);
 
 let table: ConversationTable | undefined;
-let loadedRows = 0;
-let totalRows = 0;
+/** The query the table starts with when it is made (a default display filter can come first). */
+let startQuery: ConversationQuery = {};
 let nextRequestId = 1;
-let pendingRequest: number | undefined;
+/** Requests whose answer (same requestId) is awaited. */
+const waiting = new Map<number, (message: ToWebviewMessage) => void>();
 let loadingFile = '';
+let scanFindings: Finding[] = [];
+let rules: readonly RuleInfo[] = [];
+let scanning = false;
+/** Findings groups the user opened: a panel rendered again keeps them open. */
+const openRules = new Set<string>();
 
 function post(message: FromWebviewMessage): void {
   vscode.postMessage(message);
 }
+
+/** Posts a request and resolves with the extension's answer to it. */
+function ask(build: (requestId: number) => FromWebviewMessage): Promise<ToWebviewMessage> {
+  const requestId = nextRequestId++;
+  return new Promise((resolve) => {
+    waiting.set(requestId, resolve);
+    post(build(requestId));
+  });
+}
+
+function setQuery(change: Partial<ConversationQuery>): void {
+  if (table) table.setQuery({ ...table.currentQuery(), ...change });
+  else startQuery = { ...startQuery, ...change };
+}
+
+/** At most one call per `delayMs`, the last one always made. */
+function throttled(delayMs: number, run: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return () => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      run();
+    }, delayMs);
+  };
+}
+
+function ensureTable(file: string): ConversationTable {
+  if (table) return table;
+  table = new ConversationTable(file, {
+    page: async (start, count, query) => {
+      const answer = await ask((requestId) => ({ type: 'requestConversations', requestId, start, count, query }));
+      if (answer.type !== 'conversations') throw new Error(`unexpected answer ${answer.type}`);
+      return answer.result;
+    },
+    exchanges: async (stream) => {
+      const answer = await ask((requestId) => ({ type: 'requestExchanges', requestId, stream }));
+      if (answer.type !== 'exchanges') throw new Error(`unexpected answer ${answer.type}`);
+      return answer.exchanges;
+    },
+    follow: (stream, mode) => post({ type: 'follow', stream, mode }),
+    select: (stream) => post({ type: 'selection', ...(stream === undefined ? {} : { stream }) }),
+  });
+  table.onCount = (shown, unfiltered) => filterBar.showCount(shown, unfiltered);
+  tableHost.replaceChildren(table.element);
+  table.setQuery(startQuery);
+  return table;
+}
+
+function showFindings(findings: readonly Finding[]): void {
+  findingsHost.replaceChildren(
+    renderFindingsPanel(findings, rules, (finding) => post({ type: 'revealFinding', finding }), openRules, scanning),
+  );
+}
+const showScanFindings = throttled(500, () => showFindings(scanFindings));
+/** Finding counts of the rows in view change as the scan goes. */
+const refreshRows = throttled(1000, () => table?.refresh());
 
 function showLoading(file: string, packets = 0, fraction = 0): void {
   loadingFile = file;
@@ -53,7 +124,7 @@ function showLoading(file: string, packets = 0, fraction = 0): void {
     element(Tag.progressRing, { 'aria-label': 'Reading capture' }),
     element('span', {}, packets > 0 ? `Reading ${file.split('/').pop()}: ${packets} TCP packets (${Math.round(fraction * 100)}%)` : `Reading ${file.split('/').pop()}…`),
   );
-  const cancel = element(Tag.button, { appearance: 'secondary', id: 'cancel-load' }, 'Cancel');
+  const cancel = element(Tag.button, { appearance: 'secondary', id: 'cancel-load', 'aria-label': 'Cancel reading the capture' }, 'Cancel');
   cancel.addEventListener('click', () => post({ type: 'cancelLoad' }));
   status.append(cancel);
   status.hidden = false;
@@ -63,18 +134,30 @@ function showLoading(file: string, packets = 0, fraction = 0): void {
 const MAX_LIVE_FINDINGS = 20;
 let currentSummary: CaptureSummary | undefined;
 
+/** `2025-11-25 21:04:00.123 UTC`: capture times are the capture's, shown in UTC. */
+function formatTime(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().replace('T', ' ').replace('Z', '')} UTC`;
+}
+
+function timeSpan(summary: CaptureSummary): string {
+  if (summary.firstTime === undefined || summary.lastTime === undefined) return '—';
+  return `${formatTime(summary.firstTime)} → ${formatDuration(Math.max(0, summary.lastTime - summary.firstTime))}`;
+}
+
 function showFacts(summary: CaptureSummary): void {
   currentSummary = summary;
   const facts: [string, string][] = [
     ['File', summary.file.split('/').pop() ?? summary.file],
     ['Size', formatBytes(summary.sizeBytes)],
-    ['TCP packets', String(summary.packets)],
-    ['Conversations', String(summary.conversations)],
-    ['Findings', String(summary.findings)],
+    ['TCP packets', summary.packets.toLocaleString('en-US')],
+    ['Conversations', summary.conversations.toLocaleString('en-US')],
+    ['Findings', summary.findings.toLocaleString('en-US')],
+    ['Time span', timeSpan(summary)],
+    ['Link type', summary.linkType ?? '—'],
     ['tshark', summary.tsharkVersion],
   ];
   header.replaceChildren(...facts.map(([label, value]) => {
-    const fact = element('span', { class: label === 'Findings' && summary.findings > 0 ? 'fact alert' : 'fact' });
+    const fact = element('span', { class: label === 'Findings' && summary.findings > 0 ? 'fact alert' : 'fact', 'data-fact': label });
     fact.append(element('span', { class: 'label' }, `${label} `), element('strong', {}, value));
     return fact;
   }));
@@ -85,21 +168,13 @@ function showSummary(summary: CaptureSummary): void {
   showFacts(summary);
   status.hidden = true;
   status.replaceChildren();
-  table = new ConversationTable(summary.file, (stream, mode) => post({ type: 'follow', stream, mode }));
-  tableHost.replaceChildren(table.element);
-  loadedRows = 0;
-  totalRows = summary.conversations;
-  requestMoreRows();
-}
-
-function requestMoreRows(): void {
-  if (pendingRequest !== undefined || loadedRows >= totalRows) return;
-  pendingRequest = nextRequestId++;
-  post({ type: 'requestConversations', requestId: pendingRequest, start: loadedRows, count: PAGE_SIZE });
+  scanning = false;
+  // The scan is over: rows now carry their exchanges, protocol and findings.
+  ensureTable(summary.file).refresh();
 }
 
 function button(label: string, id: string, onClick: () => void): HTMLElement {
-  const control = element(Tag.button, { appearance: 'secondary', id }, label);
+  const control = element(Tag.button, { appearance: 'secondary', id, 'aria-label': label }, label);
   control.addEventListener('click', onClick);
   return control;
 }
@@ -134,10 +209,9 @@ function showLive(live: LiveCaptureStatus): void {
   }
   addLiveFindings(live.newFindings);
   if (table && live.changed.length > 0) {
-    // New conversations join the table only when it already holds every row (not one page of them).
-    table.upsert(live.changed, loadedRows >= totalRows && pendingRequest === undefined);
-    loadedRows = table.size;
-    totalRows = Math.max(totalRows, live.conversations);
+    // The server has the new rows: the table grows and fetches the pages in view again.
+    table.grow(live.conversations);
+    table.refresh();
   }
 }
 
@@ -171,25 +245,43 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   switch (message.type) {
     case 'loading':
       errorBox.hidden = true;
+      scanning = true;
+      scanFindings = [];
+      header.replaceChildren(element('span', { class: 'fact' }, message.file.split('/').pop() ?? message.file));
+      if (message.displayFilter?.trim()) {
+        filterBar.setDisplayFilter(message.displayFilter);
+        post({ type: 'applyDisplayFilter', requestId: nextRequestId++, expression: message.displayFilter.trim() });
+      }
       return showLoading(message.file);
     case 'progress':
       return showLoading(loadingFile, message.packets, message.fraction);
     case 'loaded':
       return showSummary(message.summary);
     case 'conversations':
-      if (message.requestId !== pendingRequest) return;
-      pendingRequest = undefined;
-      table?.append(message.result.rows);
-      loadedRows = table?.size ?? loadedRows + message.result.rows.length;
-      totalRows = Math.max(message.result.total, loadedRows);
+    case 'exchanges': {
+      const resolve = waiting.get(message.requestId);
+      waiting.delete(message.requestId);
+      resolve?.(message);
+      return;
+    }
+    case 'scanUpdate':
+      if (message.conversations > 0) ensureTable(loadingFile).grow(message.conversations);
+      if (message.findings.length > 0) {
+        scanFindings.push(...message.findings);
+        showScanFindings();
+        refreshRows();
+      }
+      return;
+    case 'displayFilterResult':
+      if (filterBar.displayFilterResult(message.expression, message)) setQuery({ displayFilter: message.expression || undefined });
       return;
     case 'live':
       return showLive(message.status);
     case 'findings':
-      findingsHost.replaceChildren(
-        renderFindingsPanel(message.findings, message.rules, (stream) => post({ type: 'follow', stream, mode: 'http' })),
-      );
-      return;
+      rules = message.rules;
+      scanning = false;
+      scanFindings = [...message.findings];
+      return showFindings(message.findings);
     case 'streamView':
       return streamView.receive(message);
     case 'openStreamView':
@@ -197,13 +289,6 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
     case 'error':
       return showError(message.message);
   }
-});
-
-// Rows arrive page by page as the user scrolls towards the end of what is loaded.
-tableHost.addEventListener('scroll', () => {
-  const nearEnd = tableHost.scrollTop + tableHost.clientHeight > tableHost.scrollHeight - 400;
-  if (nearEnd) requestMoreRows();
-  vscode.setState({ scrollTop: tableHost.scrollTop });
 });
 
 post({ type: 'ready' });

@@ -3,24 +3,15 @@
  * (its last release is 1.4.0); keeping it behind this seam makes a move to another component
  * library a one-file change.
  */
-import {
-  provideVSCodeDesignSystem,
-  vsCodeButton,
-  vsCodeDataGrid,
-  vsCodeDataGridCell,
-  vsCodeDataGridRow,
-  vsCodeProgressRing,
-} from '@vscode/webview-ui-toolkit';
+import { provideVSCodeDesignSystem, vsCodeButton, vsCodeProgressRing } from '@vscode/webview-ui-toolkit';
 
 export function registerToolkit(): void {
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDataGrid(), vsCodeDataGridRow(), vsCodeDataGridCell(), vsCodeProgressRing());
+  // The conversation table is our own virtualised grid: the toolkit's data grid renders every row.
+  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeProgressRing());
 }
 
 /** Element names, so views do not spell them out. */
 export const Tag = {
   button: 'vscode-button',
-  grid: 'vscode-data-grid',
-  row: 'vscode-data-grid-row',
-  cell: 'vscode-data-grid-cell',
   progressRing: 'vscode-progress-ring',
 } as const;

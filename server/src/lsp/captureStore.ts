@@ -3,21 +3,42 @@
  * mtime). Concurrent requests for one file share the run; a failed or cancelled run is
  * forgotten so the next request starts afresh. While a pcap/pcapng is being scanned, its index
  * (built first, in about a second per gigabyte) already answers pages of the conversation table.
+ * Pages are sorted and filtered here (conversationQuery.ts), over every row, so the webview only
+ * ever holds what it shows; the last order and display filter of each file are kept for paging.
  */
 import * as fs from 'node:fs/promises';
 import type { ConversationsResult } from '../../../protocol/lspProtocol';
-import type { Finding } from '../../../protocol/model';
-import { analyzeCaptureFile, type AnalyzeOptions, type CaptureAnalysis } from '../analysis/analyzeCapture';
+import type { ConversationQuery, ConversationSummary, Finding } from '../../../protocol/model';
+import { analyzeCaptureFile, type AnalyzeOptions, type CaptureAnalysis, type StreamAnalysis } from '../analysis/analyzeCapture';
+import { orderConversations } from '../analysis/conversationQuery';
+import { analyzeIndexedStream } from '../capture/analyzeStream';
 import type { CaptureIndex } from '../capture/captureIndex';
 import { conversationRowFromIndex } from '../capture/indexedAnalysis';
+import { captureFileFacts } from '../tshark/captureInfo';
+import { streamsMatching, type DisplayFilterOutcome } from '../tshark/displayFilter';
+import { TsharkError } from '../tshark/tsharkError';
+import type { TsharkOptions } from '../tshark/tsharkRunner';
+
+/** How long a run nobody waits for goes on, in case its caller asks again (milliseconds). */
+const ABANDON_GRACE_MS = 300;
 
 interface Entry {
   readonly stamp: string;
   readonly analysis: Promise<CaptureAnalysis>;
+  /** Aborts the run: only when every caller waiting for it has cancelled (join). */
+  readonly run: AbortController;
+  /** Callers waiting for the analysis now; one that cannot cancel counts until it settles. */
+  waiting: number;
+  /** Set while nobody waits: the run is aborted when it fires. */
+  abandoned?: NodeJS.Timeout;
   /** Until the analysis settles: its index once built, and the findings found so far by stream. */
   index?: CaptureIndex;
-  readonly findingsSoFar: Map<number, number>;
+  readonly findingsSoFar: Map<number, Finding[]>;
   done: boolean;
+  /** The table order last asked for: pages of one query are slices of it. */
+  order?: { readonly key: string; readonly rows: readonly ConversationSummary[]; readonly positions: readonly number[] };
+  /** The display filter last run on this file. */
+  displayFilter?: { readonly expression: string; readonly outcome: Promise<DisplayFilterOutcome> };
 }
 
 async function stampOf(file: string): Promise<string> {
@@ -25,46 +46,117 @@ async function stampOf(file: string): Promise<string> {
   return stat ? `${stat.size}:${stat.mtimeMs}` : 'missing';
 }
 
+/** Findings by stream, as the text filter matches rule ids. */
+function groupByStream(findings: readonly Finding[]): Map<number, Finding[]> {
+  const byStream = new Map<number, Finding[]>();
+  for (const finding of findings) {
+    const list = byStream.get(finding.stream);
+    if (list) list.push(finding);
+    else byStream.set(finding.stream, [finding]);
+  }
+  return byStream;
+}
+
+/** Queries whose pages are plain slices of the rows (no filter, stream order). */
+function isPlain(query: ConversationQuery | undefined): boolean {
+  return !query?.text?.trim() && !query?.displayFilter?.trim() && (!query?.sort || (query.sort.column === 'stream' && !query.sort.descending));
+}
+
 export class CaptureStore {
   private readonly entries = new Map<string, Entry>();
-  /** Callers of pageBeforeDone waiting for a file's index. */
+  /** Callers waiting for a file's index (or for its analysis to settle first). */
   private readonly indexWaiters = new Map<string, ((entry: Entry | undefined) => void)[]>();
+  private readonly findingsByStream = new WeakMap<CaptureAnalysis, Map<number, Finding[]>>();
 
   async open(file: string, options: AnalyzeOptions): Promise<CaptureAnalysis> {
     // A key log (which grows as sessions are added) is part of what the analysis depends on.
     const keys = options.tlsKeyLogFile;
     const stamp = `${await stampOf(file)}${keys ? `|${keys}:${await stampOf(keys)}` : ''}`;
     const existing = this.entries.get(file);
-    if (existing && existing.stamp === stamp) return existing.analysis;
-    const findingsSoFar = new Map<number, number>();
+    if (existing && existing.stamp === stamp && !existing.run.signal.aborted) return this.join(file, existing, options.signal);
+    const run = new AbortController();
+    const findingsSoFar = new Map<number, Finding[]>();
+    // The header's link type and time span: capinfos runs beside the analysis.
+    const facts = captureFileFacts(file, { tsharkPath: options.tsharkPath, signal: run.signal }).catch(() => ({}));
+    const analysis = analyzeCaptureFile(file, {
+      ...options,
+      signal: run.signal,
+      onIndex: (index) => {
+        entry.index = index;
+        this.wake(file, entry);
+        options.onIndex?.(index);
+      },
+      onFindings: (findings: readonly Finding[]) => {
+        for (const [stream, list] of groupByStream(findings)) findingsSoFar.set(stream, [...(findingsSoFar.get(stream) ?? []), ...list]);
+        options.onFindings?.(findings);
+      },
+    });
     const entry: Entry = {
       stamp,
       findingsSoFar,
       done: false,
-      analysis: analyzeCaptureFile(file, {
-        ...options,
-        onIndex: (index) => {
-          entry.index = index;
-          this.wake(file, entry);
-          options.onIndex?.(index);
-        },
-        onFindings: (findings: readonly Finding[]) => {
-          for (const finding of findings) findingsSoFar.set(finding.stream, (findingsSoFar.get(finding.stream) ?? 0) + 1);
-          options.onFindings?.(findings);
-        },
-      }),
+      run,
+      waiting: 0,
+      analysis: Promise.all([analysis, facts]).then(([result, fileFacts]) => ({ ...result, summary: { ...result.summary, ...fileFacts } })),
     };
     this.entries.set(file, entry);
     const settle = () => {
       entry.done = true;
       entry.index = undefined;
+      entry.order = undefined;
       this.wake(file, undefined);
     };
     entry.analysis.then(settle, () => {
       settle();
       if (this.entries.get(file) === entry) this.entries.delete(file);
     });
-    return entry.analysis;
+    return this.join(file, entry, options.signal);
+  }
+
+  /**
+   * One caller's wait for a shared run. Its `signal` ends only its own wait (rejecting as a
+   * cancelled read does); the run, and its tshark, stop when no caller waits any more, so one
+   * editor's Cancel never fails another editor's (or a stream document's) load of the same file.
+   */
+  private join(file: string, entry: Entry, signal: AbortSignal | undefined): Promise<CaptureAnalysis> {
+    entry.waiting++;
+    clearTimeout(entry.abandoned);
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      entry.waiting--;
+    };
+    if (!signal) return entry.analysis.finally(leave);
+    return new Promise<CaptureAnalysis>((resolve, reject) => {
+      const cancel = () => {
+        leave();
+        if (entry.waiting === 0 && !entry.done) {
+          // A reloading editor cancels its old request just before it asks again: it joins within the grace.
+          entry.abandoned = setTimeout(() => {
+            if (entry.waiting > 0 || entry.done) return;
+            entry.run.abort();
+            // Forgotten now, not when the run has wound down: the next open starts afresh.
+            if (this.entries.get(file) === entry) this.entries.delete(file);
+          }, ABANDON_GRACE_MS);
+        }
+        reject(new TsharkError('cancelled', `Reading ${file} was cancelled.`));
+      };
+      if (signal.aborted) return cancel();
+      signal.addEventListener('abort', cancel, { once: true });
+      entry.analysis.then(
+        (analysis) => {
+          signal.removeEventListener('abort', cancel);
+          leave();
+          resolve(analysis);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', cancel);
+          leave();
+          reject(error);
+        },
+      );
+    });
   }
 
   private wake(file: string, entry: Entry | undefined): void {
@@ -72,13 +164,8 @@ export class CaptureStore {
     this.indexWaiters.delete(file);
   }
 
-  /**
-   * A page of the conversation table while `analysis` (the caller's open() of `file`) runs:
-   * rows from the capture index as soon as it exists (protocol from the first payload bytes,
-   * exchanges not yet known, findings so far). Undefined when the analysis settles first, or
-   * has no index (tshark reads the file): the caller then pages the finished analysis.
-   */
-  async pageBeforeDone(file: string, analysis: Promise<CaptureAnalysis>, start: number, count: number): Promise<ConversationsResult | undefined> {
+  /** The running entry of `file` once its index exists; undefined when `analysis` settles first (or reads through tshark). */
+  private async indexedEntry(file: string, analysis: Promise<CaptureAnalysis>): Promise<(Entry & { index: CaptureIndex }) | undefined> {
     const current = this.entries.get(file);
     let entry: Entry | undefined = current && !current.done ? current : undefined;
     if (!entry?.index) {
@@ -93,10 +180,123 @@ export class CaptureStore {
       );
       entry = await Promise.race([indexed, settled]);
     }
-    const index = entry && !entry.done ? entry.index : undefined;
-    if (!entry || !index) return undefined;
-    const findings = entry.findingsSoFar;
-    const rows = index.conversations.slice(start, start + count).map((c) => conversationRowFromIndex(c, findings.get(c.stream) ?? 0));
-    return { total: index.conversations.length, start, rows };
+    return entry && !entry.done && entry.index ? (entry as Entry & { index: CaptureIndex }) : undefined;
+  }
+
+  /**
+   * A page of the conversation table while `analysis` (the caller's open() of `file`) runs:
+   * rows from the capture index as soon as it exists (protocol from the first payload bytes,
+   * exchanges not yet known, findings so far). Undefined when the analysis settles first, or
+   * has no index (tshark reads the file): the caller then pages the finished analysis.
+   */
+  async pageBeforeDone(
+    file: string,
+    analysis: Promise<CaptureAnalysis>,
+    start: number,
+    count: number,
+    query?: ConversationQuery,
+    signal?: AbortSignal,
+    tshark?: TsharkOptions,
+  ): Promise<ConversationsResult | undefined> {
+    const entry = await this.indexedEntry(file, analysis);
+    if (!entry) return undefined;
+    const { index, findingsSoFar } = entry;
+    const rowOf = (position: number) => {
+      const c = index.conversations[position];
+      return conversationRowFromIndex(c, findingsSoFar.get(c.stream)?.length ?? 0);
+    };
+    const unfiltered = index.conversations.length;
+    if (isPlain(query)) {
+      const rows: ConversationSummary[] = [];
+      for (let i = start; i < Math.min(unfiltered, start + count); i++) rows.push(rowOf(i));
+      return { total: unfiltered, start, rows, unfiltered };
+    }
+    const all = index.conversations.map((_, i) => rowOf(i));
+    return this.pageOf(entry, all, findingsSoFar, start, count, query, signal, tshark);
+  }
+
+  /** A page of a finished analysis, sorted and filtered by `query`. */
+  async page(
+    file: string,
+    analysis: CaptureAnalysis,
+    start: number,
+    count: number,
+    query?: ConversationQuery,
+    signal?: AbortSignal,
+    tshark?: TsharkOptions,
+  ): Promise<ConversationsResult> {
+    const rows = analysis.conversations;
+    if (isPlain(query)) return { total: rows.length, start, rows: rows.slice(start, start + count), unfiltered: rows.length };
+    let byStream = this.findingsByStream.get(analysis);
+    if (!byStream) {
+      byStream = groupByStream(analysis.findings);
+      this.findingsByStream.set(analysis, byStream);
+    }
+    const entry = this.entries.get(file);
+    return this.pageOf(entry, rows, byStream, start, count, query, signal, tshark, file);
+  }
+
+  private async pageOf(
+    entry: Entry | undefined,
+    rows: readonly ConversationSummary[],
+    findingsByStream: ReadonlyMap<number, readonly Finding[]>,
+    start: number,
+    count: number,
+    query: ConversationQuery | undefined,
+    signal: AbortSignal | undefined,
+    tshark: TsharkOptions | undefined,
+    file?: string,
+  ): Promise<ConversationsResult> {
+    const expression = query?.displayFilter?.trim();
+    let displayFilterStreams: ReadonlySet<number> | undefined;
+    if (expression && file) {
+      const outcome = await this.displayFilter(file, expression, { ...tshark, signal });
+      // An invalid filter keeps no rows; its error is shown under the filter box.
+      displayFilterStreams = 'streams' in outcome ? outcome.streams : new Set();
+    } else if (expression && entry) {
+      const outcome = await entry.displayFilter?.outcome;
+      displayFilterStreams = outcome && 'streams' in outcome && entry.displayFilter?.expression === expression ? outcome.streams : new Set();
+    }
+    const key = JSON.stringify({ sort: query?.sort, text: query?.text?.trim(), expression });
+    let positions = entry?.order?.key === key && entry.order.rows === rows ? entry.order.positions : undefined;
+    if (!positions) {
+      positions = orderConversations(rows, query, {
+        ruleIds: (stream) => (findingsByStream.get(stream) ?? []).map((finding) => finding.ruleId),
+        displayFilterStreams,
+      });
+      if (entry) entry.order = { key, rows, positions };
+    }
+    return { total: positions.length, start, rows: positions.slice(start, start + count).map((i) => rows[i]), unfiltered: rows.length };
+  }
+
+  /**
+   * Runs `expression` over `file` with tshark, or answers from the last run of the same one. A
+   * new expression replaces the kept one; a cancelled run is not kept.
+   */
+  displayFilter(file: string, expression: string, options: TsharkOptions & { signal?: AbortSignal } = {}): Promise<DisplayFilterOutcome> {
+    const entry = this.entries.get(file);
+    if (entry?.displayFilter?.expression === expression) return entry.displayFilter.outcome;
+    const outcome = streamsMatching(file, expression, options);
+    if (entry) {
+      const kept = { expression, outcome };
+      entry.displayFilter = kept;
+      outcome.catch(() => {
+        if (entry.displayFilter === kept) entry.displayFilter = undefined;
+      });
+    }
+    return outcome;
+  }
+
+  /**
+   * One stream's analysis: from the finished analysis, or while the scan runs, read from the
+   * index on demand (its findings then are the ones found so far).
+   */
+  async stream(file: string, analysis: Promise<CaptureAnalysis>, stream: number): Promise<StreamAnalysis | undefined> {
+    const entry = this.entries.get(file);
+    if (entry && !entry.done && entry.index) {
+      const analysed = analyzeIndexedStream(entry.index, stream);
+      if (analysed) return { ...analysed, findings: entry.findingsSoFar.get(stream) ?? [] };
+    }
+    return (await analysis).streams.get(stream);
   }
 }
