@@ -44,12 +44,16 @@ async function captureFrom(args: KeyLogArgs | undefined): Promise<string | undef
 export function registerTlsKeyCommands(context: vscode.ExtensionContext, client: WirelensClient): vscode.Disposable {
   const saved = () => context.workspaceState.get<Record<string, string>>(STATE_KEY, {});
 
-  // The server forgets attachments when it restarts: hand it the saved ones once it runs.
-  void client.get().then(async (languageClient) => {
-    for (const [capture, keyLog] of Object.entries(saved())) {
-      await languageClient.sendRequest(AttachTlsKeyLogRequest.type, { capture, keyLog, reanalyze: false });
-    }
-  }, () => undefined);
+  // The server forgets attachments when it restarts: hand it the saved ones once it runs, and
+  // again each time it runs anew (first, before the editors' own requests: listeners run in order).
+  const sendSaved = () =>
+    void client.get().then(async (languageClient) => {
+      for (const [capture, keyLog] of Object.entries(saved())) {
+        await languageClient.sendRequest(AttachTlsKeyLogRequest.type, { capture, keyLog, reanalyze: false });
+      }
+    }, () => undefined);
+  sendSaved();
+  const restarted = client.onDidRestart(sendSaved);
 
   const attach = async (args?: KeyLogArgs) => {
     const capture = await captureFrom(args);
@@ -92,6 +96,7 @@ export function registerTlsKeyCommands(context: vscode.ExtensionContext, client:
   };
 
   return vscode.Disposable.from(
+    restarted,
     attached,
     vscode.commands.registerCommand(Commands.attachTlsKeyLog, attach),
     vscode.commands.registerCommand(Commands.embedTlsKeys, embed),

@@ -32,3 +32,15 @@ export function escapeLatin1(text: string): string {
   for (let i = 0; i < text.length; i++) out += escapeByte(text.charCodeAt(i) & 0xff);
   return out;
 }
+
+/**
+ * The same neutralising for text that is already Unicode (a percent-decoded gRPC message):
+ * C0 and C1 controls, DEL and format characters (bidi overrides and isolates, zero-width ones)
+ * become `\xNN` / `\u{NNNN}`; every other character stays as it is.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}]/gu, (char) => {
+    const code = char.codePointAt(0)!;
+    return code <= 0xff ? escapeByte(code) : `\\u{${code.toString(16)}}`;
+  });
+}
