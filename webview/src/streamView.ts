@@ -35,7 +35,8 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 /** A hex dump row: offset, sixteen bytes, and the printable ASCII ('.' for anything else). */
 function hexRow(bytes: Uint8Array, start: number, offset: number, marked: (offset: number) => number | undefined, side: string): HTMLElement {
   const row = element('div', { class: `hex-row ${side}` });
-  row.append(element('span', { class: 'hex-offset' }, offset.toString(16).padStart(8, '0')));
+  // Real spaces between the columns, so a copied row reads as a hex dump.
+  row.append(element('span', { class: 'hex-offset' }, offset.toString(16).padStart(8, '0')), '  ');
   const hex = element('span', { class: 'hex-bytes' });
   let ascii = '';
   for (let i = 0; i < BYTES_PER_ROW; i++) {
@@ -49,7 +50,7 @@ function hexRow(bytes: Uint8Array, start: number, offset: number, marked: (offse
     hex.append(cell, i === 7 ? '  ' : ' ');
     ascii += bytes[at] >= 0x20 && bytes[at] < 0x7f ? String.fromCharCode(bytes[at]) : '.';
   }
-  row.append(hex, element('span', { class: 'hex-ascii' }, ascii));
+  row.append(hex, ' ', element('span', { class: 'hex-ascii' }, ascii));
   return row;
 }
 
@@ -99,9 +100,12 @@ export class StreamViewPane {
     this.note = element('p', { class: 'stream-note', role: 'status' });
     this.content = element('div', { id: 'stream-content', tabindex: '0', 'aria-label': 'Stream bytes: client and server in two colours' });
     this.content.addEventListener('scroll', () => (this.hex ? this.drawHexRows() : this.drawMoreText()));
-    this.bodies = element('div', { id: 'stream-bodies' });
+    this.bodies = element('div', { id: 'stream-bodies', 'aria-label': 'Decoded bodies' });
     this.tooltip = element('div', { id: 'stream-tooltip', role: 'tooltip', hidden: '' });
-    this.element.append(bar, this.note, this.content, this.bodies, this.tooltip);
+    // Bytes on the left, decoded bodies on the right: each scrolls on its own.
+    const main = element('div', { class: 'stream-main' });
+    main.append(this.content, this.bodies);
+    this.element.append(bar, this.note, main, this.tooltip);
     this.element.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') {
         if (!this.tooltip.hidden) this.hideTooltip();
@@ -307,8 +311,10 @@ export class StreamViewPane {
     this.tooltip.hidden = false;
     const box = mark.getBoundingClientRect();
     const pane = this.element.getBoundingClientRect();
-    this.tooltip.style.left = `${Math.max(0, Math.min(box.left - pane.left, pane.width - 420))}px`;
-    this.tooltip.style.top = `${box.bottom - pane.top + 4}px`;
+    this.tooltip.style.left = `${Math.max(0, Math.min(box.left - pane.left, pane.width - this.tooltip.offsetWidth))}px`;
+    // Below the bytes when it fits in the page, above them otherwise.
+    const below = box.bottom + 4 + this.tooltip.offsetHeight <= window.innerHeight;
+    this.tooltip.style.top = `${below ? box.bottom - pane.top + 4 : box.top - pane.top - 4 - this.tooltip.offsetHeight}px`;
     mark.setAttribute('aria-describedby', 'stream-tooltip');
   }
 

@@ -285,9 +285,10 @@ export function prettyJson(text: string): string {
   return out;
 }
 
-function cut(text: string, notes: string[]): string {
-  if (text.length <= MAX_SHOWN_CHARACTERS) return text;
-  notes.push(`Showing the first ${MAX_SHOWN_CHARACTERS / 1024} Ki characters of ${text.length.toLocaleString('en-US')}; export the object for all of it.`);
+/** `text` cut at MAX_SHOWN_CHARACTERS; `whole` is the length of the text it was made from. */
+function cut(text: string, whole: number, notes: string[]): string {
+  if (whole <= MAX_SHOWN_CHARACTERS) return text;
+  notes.push(`Showing the first ${MAX_SHOWN_CHARACTERS / 1024} Ki characters of ${whole.toLocaleString('en-US')}; export the object for all of it.`);
   return text.slice(0, MAX_SHOWN_CHARACTERS);
 }
 
@@ -308,14 +309,15 @@ export function presentBody(body: DecodedBody): PresentedBody {
   if (body.bytes.length === 0) return { kind: 'empty', notes };
   const text = decodedText(body, notes);
   if (text === undefined) return { kind: 'binary', preview: body.bytes.subarray(0, BINARY_PREVIEW_BYTES), notes };
+  // Cut before re-indenting and escaping: a 16 MiB body is not shown whole, so it is not processed whole.
   if (isJsonMediaType(body.mediaType)) {
     try {
       JSON.parse(text);
-      return { kind: 'json', text: cut(escapeDecodedText(prettyJson(text)), notes), notes };
+      return { kind: 'json', text: escapeDecodedText(cut(prettyJson(text.slice(0, MAX_SHOWN_CHARACTERS)), text.length, notes)), notes };
     } catch (error) {
       notes.push(`Not valid JSON (${(error as Error).message}): shown as text.`);
     }
   }
-  return { kind: 'text', text: cut(escapeDecodedText(text), notes), notes };
+  return { kind: 'text', text: escapeDecodedText(cut(text, text.length, notes)), notes };
 }
 //#endregion

@@ -18,3 +18,14 @@ export function when<T>(event: vscode.Event<unknown>, probe: () => T | undefined
     });
   });
 }
+
+/** Polls `probe` until it gives a value (state no event announces: files, the clipboard, the page). */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
