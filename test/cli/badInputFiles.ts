@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { buildTcpFrame } from '../../scripts/bench/packets';
+import { SeededRandom } from '../fuzz/seededRandom';
 import { framesOf, httpConnection, pcapBytes, pcapngBytes, type Frame } from '../unit/capture/fixtures';
 
 const CLIENT = { address: '10.0.0.1', port: 40000 };
@@ -51,19 +52,9 @@ function arpFrames(count: number): Frame[] {
   });
 }
 
-/** Deterministic bytes (xorshift32), so a "random" body is the same on every run. */
+/** Deterministic bytes, so a "random" body is the same on every run. */
 export function seededBytes(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return new SeededRandom(seed).bytes(length);
 }
 
 /** Byte offsets inside a pcap written by pcapBytes: where each record and its data start. */
