@@ -113,30 +113,28 @@ async function startDumpcap(port, file) {
   return dumpcap;
 }
 
-function runCurl(port, target) {
+/** Runs curl with `args`; `command` is how the manifest shows it (the port replaced by PORT). */
+function curlRun(args, command, port) {
   return new Promise((resolve) => {
-    const args = ['-sS', '-X', 'POST', '-H', 'Content-Type: application/json', '--data', REQUEST_BODY, `http://127.0.0.1:${port}${target}`];
     const curl = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     curl.stdout.on('data', (d) => (stdout += d));
     curl.stderr.on('data', (d) => (stderr += d));
-    curl.on('exit', (exitCode) => resolve({ command: ['curl', ...args.slice(0, -1), `http://127.0.0.1:PORT${target}`], exitCode, stdout, stderr }));
+    curl.on('exit', (exitCode) => resolve({ command, exitCode, stdout: stdout.replaceAll(`:${port}/`, ':PORT/'), stderr }));
   });
+}
+
+function runCurl(port, target) {
+  const args = ['-sS', '-X', 'POST', '-H', 'Content-Type: application/json', '--data', REQUEST_BODY, `http://127.0.0.1:${port}${target}`];
+  return curlRun(args, ['curl', ...args.slice(0, -1), `http://127.0.0.1:PORT${target}`], port);
 }
 
 /** curl --compressed fetching every encoded-bodies target on one connection; -w says what each gave. */
 function runCurlEncoded(port) {
   const targets = Object.keys(ENCODED);
   const args = ['-sS', '--compressed', '-w', '%{url_effective} %{http_code} %{size_download}\\n', ...targets.flatMap((target) => ['-o', '/dev/null', `http://127.0.0.1:${port}${target}`])];
-  return new Promise((resolve) => {
-    const curl = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    curl.stdout.on('data', (d) => (stdout += d));
-    curl.stderr.on('data', (d) => (stderr += d));
-    curl.on('exit', (exitCode) => resolve({ command: ['curl', '-sS', '--compressed', '-w', '…', ...targets.map((t) => `http://127.0.0.1:PORT${t}`)], exitCode, stdout: stdout.replaceAll(String(port), 'PORT'), stderr }));
-  });
+  return curlRun(args, ['curl', '-sS', '--compressed', '-w', '…', ...targets.map((t) => `http://127.0.0.1:PORT${t}`)], port);
 }
 
 /** A sample is usable when it holds the whole connection: handshake, and both FINs. */

@@ -140,6 +140,22 @@ describe('Stream view and exports (encoded-bodies sample)', () => {
     assert.ok(lines.includes('GET /report.json HTTP/1.1'), 'every exchange of the conversation');
   });
 
+  it('on an exchange row, the same menu acts on that exchange only', async () => {
+    await ui.click(inWebview(`${ROW} .grid-cell`)); // the first cell expands the conversation's exchanges
+    const exchangeRow = '.grid-row.exchange[data-exchange="1"]';
+    await ui.waitFor(inWebview(exchangeRow));
+    await vscode.env.clipboard.writeText('(nothing copied)');
+    await fromRowMenu('Copy Exchange as Text', exchangeRow);
+    const copied = await eventually('the clipboard to change', async () => {
+      const text = await vscode.env.clipboard.readText();
+      return text === '(nothing copied)' ? undefined : text;
+    });
+    assert.equal(copied.split('\n')[0], 'GET /index.html HTTP/1.1');
+    assert.doesNotMatch(copied, /orders\.json|report\.json/);
+    await ui.click(inWebview(`${ROW} .grid-cell`));
+    await ui.waitGone(inWebview(exchangeRow));
+  });
+
   it('Save as HAR… writes a HAR 1.2 with every exchange, bodies decoded', async () => {
     const har = path.join(out, 'encoded.har');
     await fromRowMenu('Save as HAR');
