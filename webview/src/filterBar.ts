@@ -94,7 +94,8 @@ export class FilterBar {
     this.filterError.hidden = !error;
     this.filterError.textContent = error ?? '';
     this.filterBox.setAttribute('aria-invalid', String(Boolean(error)));
-    this.filterState.textContent = error ? 'invalid' : result.matchedStreams !== undefined ? `${result.matchedStreams.toLocaleString('en-US')} streams match` : '';
+    const matched = result.matchedStreams;
+    this.filterState.textContent = error ? 'invalid' : matched !== undefined ? `${matched.toLocaleString('en-US')} ${matched === 1 ? 'stream matches' : 'streams match'}` : '';
     return !error;
   }
 

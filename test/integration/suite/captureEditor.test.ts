@@ -13,20 +13,9 @@ import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture'
 import { orderConversations } from '../../../server/src/analysis/conversationQuery';
 import { generateCapture } from '../../../scripts/bench/generateCapture';
 import { inWebview, inWorkbench, ui } from './ui';
-import { when } from './vscodeWait';
+import { eventually, when } from './vscodeWait';
 
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
-
-/** Polls `probe` until it holds (the page updates asynchronously). */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
 
 /** The streams of the conversation rows in view, top to bottom. */
 const visibleStreams = () =>
@@ -180,13 +169,32 @@ describe('Capture editor: sort and filters over a generated capture', function (
     assert.equal(await ui.attribute(inWebview('#display-filter-error'), 'hidden'), '');
   });
 
+  it('opens with the wirelens.displayFilter setting in the box and applied', async () => {
+    const settings = vscode.workspace.getConfiguration('wirelens');
+    await settings.update('displayFilter', 'tcp.stream == 3', vscode.ConfigurationTarget.Global);
+    try {
+      await open(name);
+      await ui.waitFor(inWebview('#display-filter-state', '1 stream matches'), 60_000);
+      assert.equal(await ui.evaluate<string>('webview', `return document.getElementById('display-filter').value;`), 'tcp.stream == 3');
+      await eventually('only stream 3', async () => {
+        const shown = await visibleStreams();
+        return shown.length === 1 && shown[0] === 3 ? true : undefined;
+      });
+      assert.match(await ui.text(inWebview('#conversation-count')), new RegExp(`^1 of ${rows.length} conversations`));
+    } finally {
+      await settings.update('displayFilter', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await open(name);
+    await eventually('every row', async () => ((await ui.text(inWebview('#conversation-count'))) === `${rows.length} conversations` ? true : undefined), 60_000);
+  });
+
   it('works by keyboard alone: filter, move to the grid, expand, follow, open the context menu', async () => {
     await ui.focus(inWebview('#text-filter'));
     await ui.type('GET');
     await ui.press('Tab'); // the display filter box
     await ui.press('Tab'); // the grid (its sort buttons come after it)
     assert.equal(await ui.evaluate<string>('webview', 'return document.activeElement?.id;'), 'conversations');
-    const getRows = expectedOrder({ text: 'GET', sort: { column: 'bytes', descending: true } });
+    const getRows = expectedOrder({ text: 'GET' });
     await eventually('GET rows', async () => ((await visibleStreams())[0] === getRows[0] ? true : undefined));
     await ui.press('ArrowDown');
     await ui.press('ArrowDown');
