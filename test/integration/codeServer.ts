@@ -171,12 +171,20 @@ export async function installVsix(root: IsolatedVsCode, vsixPath: string): Promi
   });
 }
 
-export async function startCodeServer(vs: IsolatedVsCode, extraEnv: Record<string, string> = {}): Promise<RunningCodeServer> {
+export interface StartCodeServerOptions {
+  /**
+   * Keep workspace trust on (default off): folders open in restricted mode. Set the user setting
+   * security.workspace.trust.startupPrompt to "never" too, or the trust dialog blocks clicks.
+   */
+  readonly workspaceTrust?: boolean;
+}
+
+export async function startCodeServer(vs: IsolatedVsCode, extraEnv: Record<string, string> = {}, options: StartCodeServerOptions = {}): Promise<RunningCodeServer> {
   assertInstalled();
   const url = `http://127.0.0.1:${vs.port}`;
   const args = [CODE_SERVER_ENTRY, ...commonArgs(vs), '--auth', 'none', '--bind-addr', `127.0.0.1:${vs.port}`,
     // Workspace trust prompt would block clicks; telemetry/update checks would hit the network.
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust'];
+    '--disable-telemetry', '--disable-update-check', ...(options.workspaceTrust ? [] : ['--disable-workspace-trust'])];
   // Env given to code-server reaches the extension host (process.env inside extension tests).
   const cs: ChildProcess = spawn(process.execPath, args, { env: { ...vs.env, ...extraEnv }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = cs.pid;

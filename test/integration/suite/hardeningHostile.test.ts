@@ -11,8 +11,8 @@ import { inWebview, ui } from './ui';
 import { when } from './vscodeWait';
 
 const STREAM_SCHEME = 'wirelens-stream';
-/** What a terminal, an editor or a bidi algorithm would act on: C0 (but TAB/LF/CR), DEL, C1, bidi and zero-width marks. */
-const CONTROLS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069]/u;
+/** What a terminal, an editor or a bidi algorithm would act on: C0 (but TAB/LF/CR), DEL, C1, bidi marks and controls. (The stream view draws an empty line as U+200B itself.) */
+const CONTROLS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
 interface PageFacts {
   pwned: unknown;
@@ -125,6 +125,33 @@ describe('Hostile payloads stay inert text in the capture editor', () => {
     assert.ok(facts.titles.some((title) => title.includes('GET /<script>window.__pwned=1</script> → 200')), 'row tooltips show the target');
     assert.doesNotMatch(facts.text, CONTROLS);
     for (const title of facts.titles) assert.doesNotMatch(title, CONTROLS);
+  });
+
+  it('an expanded conversation lists its exchanges escaped', async () => {
+    await ui.click(inWebview('[data-stream="2"]'));
+    await ui.press('Space');
+    const exchange = await ui.waitFor(inWebview('.grid-row.exchange', 'ansi'));
+    assert.ok(exchange.value?.includes('GET /ansi\\x1b[2J\\x1b[31m'), exchange.value ?? '');
+    assert.doesNotMatch(await ui.evaluate<string>('webview', 'return document.body.innerText;'), CONTROLS);
+  });
+
+  it('the stream view draws the bytes escaped, in the page', async () => {
+    for (const [stream, expected] of [[2, 'X-Osc52: \\x1b]52;c;cHduZWQ=\\x07'], [3, 'X-Bidi: user\\xe2\\x80\\xae']] as const) {
+      await vscode.commands.executeCommand('wirelens.viewStream', { capture: capture!.fsPath, stream });
+      const content = await ui.waitFor(inWebview('#stream-content', expected));
+      assert.doesNotMatch(content.value ?? '', CONTROLS);
+      assert.doesNotMatch(await ui.evaluate<string>('webview', 'return document.body.innerText;'), CONTROLS);
+    }
+    await ui.press('Escape');
+  });
+
+  it('Copy Exchange as Text puts escapes on the clipboard, never the raw bytes a terminal would run', async () => {
+    for (const stream of [2, 3]) {
+      const text = await vscode.commands.executeCommand<string>('wirelens.copyExchangeAsText', { capture: capture!.fsPath, stream, exchange: 0 });
+      assert.ok(text && text.length > 0, `stream ${stream}: nothing copied`);
+      assert.doesNotMatch(text, CONTROLS);
+      assert.equal(await vscode.env.clipboard.readText(), text);
+    }
   });
 
   it('follows the terminal-escape stream as a document with escapes and its diagnostics', async () => {

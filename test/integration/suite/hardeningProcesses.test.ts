@@ -98,7 +98,7 @@ describe('Processes: none left behind; the server restarts and editors recover',
     // in the wrong editor would be seen. Large enough that the five loads overlap.
     for (let i = 0, seed = 100; i < 5; i++) {
       let capture: TsharkOnlyCapture;
-      do capture = writeTsharkOnlyCapture(path.join(dir, `five-${i}.cap`), 16_000_000 + i * 2_000_000, seed++);
+      do capture = writeTsharkOnlyCapture(path.join(dir, `five-${i}.cap`), 9_000_000 + i * 1_500_000, seed++);
       while (five.some((other) => other.streams === capture.streams));
       five.push(capture);
     }
@@ -206,7 +206,7 @@ describe('Processes: none left behind; the server restarts and editors recover',
       await open(capture.file);
       await ui.waitFor(inWebview('#status', path.basename(capture.file)));
     }
-    const reading = () => captureTools().filter((p) => five.some((c) => p.argv.includes(c.file)));
+    const reading = () => captureTools().filter((p) => p.name === 'tshark' && five.some((c) => p.argv.includes(c.file)));
     const peak = await waitUntilAny(() => (new Set(reading().map((p) => p.argv.find((a) => a.endsWith('.cap')))).size === 5 ? reading() : []), 60_000, 'five tshark, one per capture');
     const cancelled = Date.now();
     for (const capture of five) {
