@@ -4,8 +4,10 @@
  * record is in the file. Following a stream then reads only that stream's records; the full scan
  * reads the file once more in big sequential reads, with the work split between threads.
  *
- * Packet columns live in SharedArrayBuffers so scan workers see them without a copy. About 21
- * bytes per TCP packet (20 MiB for a million packets); conversations are small objects.
+ * Packet columns live in SharedArrayBuffers so scan workers see them without a copy. They are
+ * grouped by stream (a stream's packets are one run of indices), so no per-packet stream id or
+ * packet list is kept: 17 bytes per TCP packet (16 MiB for a million packets); conversations are
+ * small objects.
  */
 import * as fs from 'node:fs/promises';
 import type { Endpoint, StreamProtocol } from '../../../protocol/model';
@@ -42,13 +44,15 @@ export interface IndexedConversation {
   readonly protocol: StreamProtocol;
 }
 
-/** Per TCP packet, in file order. Index i of every column is the same packet. */
+/**
+ * Per TCP packet, grouped by stream: stream s has packets streamStart[s] … streamStart[s + 1] - 1
+ * (CaptureIndex), in file order. Index i of every column is the same packet.
+ */
 export interface PacketColumns {
   readonly count: number;
   readonly recordOffset: Float64Array;
   readonly recordLength: Uint32Array;
   readonly frame: Uint32Array;
-  readonly stream: Int32Array;
   /** 1 when the packet went from side A to side B. */
   readonly fromA: Uint8Array;
 }
@@ -66,9 +70,8 @@ export interface CaptureIndex {
   readonly problem?: ReadProblem;
   readonly conversations: readonly IndexedConversation[];
   readonly packets: PacketColumns;
-  /** Packets of stream s: streamPackets[streamStart[s] .. streamStart[s + 1]), in file order. */
+  /** Stream s has packets streamStart[s] … streamStart[s + 1] - 1; streamStart[streams] = packet count. */
   readonly streamStart: Int32Array;
-  readonly streamPackets: Int32Array;
   /** Milliseconds the pass took. */
   readonly buildMs: number;
 }
@@ -77,6 +80,8 @@ export type IndexOutcome = { readonly index: CaptureIndex } | { readonly unsuppo
 
 export interface IndexOptions {
   readonly signal?: AbortSignal;
+  /** Bytes per read (readRecords' default unless given; the fuzz checks the index does not depend on it). */
+  readonly chunkSize?: number;
   readonly onProgress?: (packets: number, fraction: number) => void;
 }
 
@@ -210,7 +215,7 @@ function seqDistance(from: number, to: number): number {
   return d >= TWO_32 / 2 ? d - TWO_32 : d;
 }
 
-/** Growable packet columns, SharedArrayBuffer-backed. */
+/** Growable packet columns in file order, with each packet's stream (grouped by it at the end). */
 class ColumnBuilder {
   count = 0;
   private capacity: number;
@@ -222,11 +227,11 @@ class ColumnBuilder {
 
   constructor(initial: number) {
     this.capacity = Math.max(1024, initial);
-    this.recordOffset = new Float64Array(new SharedArrayBuffer(this.capacity * 8));
-    this.recordLength = new Uint32Array(new SharedArrayBuffer(this.capacity * 4));
-    this.frame = new Uint32Array(new SharedArrayBuffer(this.capacity * 4));
-    this.stream = new Int32Array(new SharedArrayBuffer(this.capacity * 4));
-    this.fromA = new Uint8Array(new SharedArrayBuffer(this.capacity));
+    this.recordOffset = new Float64Array(this.capacity);
+    this.recordLength = new Uint32Array(this.capacity);
+    this.frame = new Uint32Array(this.capacity);
+    this.stream = new Int32Array(this.capacity);
+    this.fromA = new Uint8Array(this.capacity);
   }
 
   push(recordOffset: number, recordLength: number, frame: number, stream: number, fromA: boolean): void {
@@ -240,42 +245,44 @@ class ColumnBuilder {
   }
 
   private resize(capacity: number): void {
-    const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(old: T, make: (sab: SharedArrayBuffer) => T, bytes: number): T => {
-      const fresh = make(new SharedArrayBuffer(capacity * bytes));
+    const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(old: T): T => {
+      const fresh = new (old.constructor as new (length: number) => T)(capacity);
       fresh.set(old.subarray(0, this.count) as never);
       return fresh;
     };
-    this.recordOffset = grow(this.recordOffset, (s) => new Float64Array(s), 8);
-    this.recordLength = grow(this.recordLength, (s) => new Uint32Array(s), 4);
-    this.frame = grow(this.frame, (s) => new Uint32Array(s), 4);
-    this.stream = grow(this.stream, (s) => new Int32Array(s), 4);
-    this.fromA = grow(this.fromA, (s) => new Uint8Array(s), 1);
+    this.recordOffset = grow(this.recordOffset);
+    this.recordLength = grow(this.recordLength);
+    this.frame = grow(this.frame);
+    this.stream = grow(this.stream);
+    this.fromA = grow(this.fromA);
     this.capacity = capacity;
   }
 
-  /** Views of the used part. Spare capacity was never written, so it costs address space, not memory. */
-  finish(): PacketColumns {
-    if (this.capacity > this.count * 4 + 65536) this.resize(this.count);
-    return {
-      count: this.count,
-      recordOffset: this.recordOffset.subarray(0, this.count),
-      recordLength: this.recordLength.subarray(0, this.count),
-      frame: this.frame.subarray(0, this.count),
-      stream: this.stream.subarray(0, this.count),
-      fromA: this.fromA.subarray(0, this.count),
-    };
+  /**
+   * The columns grouped by stream (a counting sort: each stream's packets stay in file order), on
+   * SharedArrayBuffers sized to fit. The file-order columns are garbage afterwards; their spare
+   * capacity was never written, so it cost address space, not memory.
+   */
+  groupByStream(streams: number): { packets: PacketColumns; streamStart: Int32Array } {
+    const count = this.count;
+    const streamStart = new Int32Array(new SharedArrayBuffer((streams + 1) * 4));
+    for (let i = 0; i < count; i++) streamStart[this.stream[i] + 1]++;
+    for (let s = 0; s < streams; s++) streamStart[s + 1] += streamStart[s];
+    const cursor = Int32Array.from(streamStart.subarray(0, streams));
+    const size = Math.max(1, count);
+    const recordOffset = new Float64Array(new SharedArrayBuffer(size * 8)).subarray(0, count);
+    const recordLength = new Uint32Array(new SharedArrayBuffer(size * 4)).subarray(0, count);
+    const frame = new Uint32Array(new SharedArrayBuffer(size * 4)).subarray(0, count);
+    const fromA = new Uint8Array(new SharedArrayBuffer(size)).subarray(0, count);
+    for (let i = 0; i < count; i++) {
+      const at = cursor[this.stream[i]]++;
+      recordOffset[at] = this.recordOffset[i];
+      recordLength[at] = this.recordLength[i];
+      frame[at] = this.frame[i];
+      fromA[at] = this.fromA[i];
+    }
+    return { packets: { count, recordOffset, recordLength, frame, fromA }, streamStart };
   }
-}
-
-/** Groups packet indices by stream (counting sort): each stream's packets stay in file order. */
-function groupByStream(packets: PacketColumns, streams: number): { streamStart: Int32Array; streamPackets: Int32Array } {
-  const streamStart = new Int32Array(new SharedArrayBuffer((streams + 1) * 4));
-  for (let i = 0; i < packets.count; i++) streamStart[packets.stream[i] + 1]++;
-  for (let s = 0; s < streams; s++) streamStart[s + 1] += streamStart[s];
-  const cursor = Int32Array.from(streamStart.subarray(0, streams));
-  const streamPackets = new Int32Array(new SharedArrayBuffer(Math.max(1, packets.count) * 4)).subarray(0, packets.count);
-  for (let i = 0; i < packets.count; i++) streamPackets[cursor[packets.stream[i]]++] = i;
-  return { streamStart, streamPackets };
 }
 
 /**
@@ -324,13 +331,13 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
     },
     {
       signal: options.signal,
+      ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
       onChunk: (offset) => options.onProgress?.(columns.count, Math.min(0.99, offset / Math.max(1, stat.size))),
     },
   );
   if (unsupported) return { unsupported };
   if (outcome.problem && outcome.frames === 0) throw new CaptureFileError(`${problemSentence(file, outcome.problem)}, before its first packet: there is nothing to read.`);
-  const packets = columns.finish();
-  const { streamStart, streamPackets } = groupByStream(packets, conversations.length);
+  const { packets, streamStart } = columns.groupByStream(conversations.length);
   options.onProgress?.(packets.count, 1);
   return {
     index: {
@@ -344,7 +351,6 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
       conversations,
       packets,
       streamStart,
-      streamPackets,
       buildMs: performance.now() - started,
     },
   };
@@ -373,7 +379,29 @@ export function indexWarnings(index: Pick<CaptureIndex, 'file' | 'frames' | 'pro
   return [];
 }
 
-/** The packet indices of one stream (a view, not a copy). */
-export function packetsOfStream(index: Pick<CaptureIndex, 'streamStart' | 'streamPackets'>, stream: number): Int32Array {
-  return index.streamPackets.subarray(index.streamStart[stream], index.streamStart[stream + 1]);
+/** The packet indices of one stream, in file order: its run streamStart[s] … streamStart[s + 1] - 1. */
+export function packetsOfStream(index: Pick<CaptureIndex, 'streamStart'>, stream: number): Int32Array {
+  const first = index.streamStart[stream];
+  const indices = new Int32Array(index.streamStart[stream + 1] - first);
+  for (let i = 0; i < indices.length; i++) indices[i] = first + i;
+  return indices;
+}
+
+/** Every packet index in file order (for a pass over the whole capture). */
+export function packetsInFileOrder(packets: PacketColumns): Int32Array {
+  const order = new Int32Array(packets.count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => packets.frame[a] - packets.frame[b]);
+}
+
+/** The stream whose run of packets holds packet `packet` (a binary search of streamStart). */
+export function streamOfPacket(streamStart: Int32Array, packet: number): number {
+  let low = 0;
+  let high = streamStart.length - 2;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (streamStart[middle] <= packet) low = middle;
+    else high = middle - 1;
+  }
+  return low;
 }

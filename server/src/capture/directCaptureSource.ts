@@ -6,7 +6,7 @@
  */
 import type { PacketSource, TcpSegment } from '../tshark/tcpSegment';
 import { TsharkError } from '../tshark/tsharkError';
-import type { CaptureIndex } from './captureIndex';
+import { packetsInFileOrder, type CaptureIndex } from './captureIndex';
 import { PacketReader, SegmentMaker } from './packetReader';
 
 const BATCH = 4096;
@@ -17,14 +17,12 @@ export class DirectCaptureSource implements PacketSource {
   async *segments(signal?: AbortSignal): AsyncIterable<TcpSegment> {
     const reader = new PacketReader(this.index);
     const maker = new SegmentMaker(this.index);
-    const batch = new Int32Array(BATCH);
+    const order = packetsInFileOrder(this.index.packets);
     try {
-      for (let start = 0; start < this.index.packets.count; start += BATCH) {
+      for (let start = 0; start < order.length; start += BATCH) {
         if (signal?.aborted) throw new TsharkError('cancelled', `Reading ${this.index.file} was cancelled.`);
-        const end = Math.min(this.index.packets.count, start + BATCH);
-        for (let i = start; i < end; i++) batch[i - start] = i;
         const segments: TcpSegment[] = [];
-        reader.read(batch.subarray(0, end - start), (packet, record, buf) => segments.push(maker.make(packet, record, buf)));
+        reader.read(order.subarray(start, start + BATCH), (packet, record, buf) => segments.push(maker.make(packet, record, buf)));
         yield* segments;
       }
     } finally {

@@ -4,7 +4,7 @@
  * original frame numbers and stream id.
  */
 import { dissectCut, renumberDissection, type DissectedPacket, type DissectOptions } from '../tshark/dissectCut';
-import type { CaptureIndex } from './captureIndex';
+import { packetsOfStream, type CaptureIndex } from './captureIndex';
 import { buildCut, type CutRecord } from './captureWriter';
 import { PacketReader } from './packetReader';
 
@@ -34,8 +34,8 @@ export function cutStream(index: CaptureIndex, stream: number, options: CutOptio
 export function cutStreams(index: CaptureIndex, streams: readonly number[], options: CutOptions = {}): StreamCut {
   for (const stream of streams) if (!(stream >= 0 && stream < index.conversations.length)) throw new RangeError(`${index.file} has no TCP stream ${stream}.`);
   const wanted = options.frames ? new Set(options.frames) : undefined;
-  const all = streams.flatMap((stream) => Array.from(index.streamPackets.subarray(index.streamStart[stream], index.streamStart[stream + 1])));
-  all.sort((a, b) => a - b);
+  const all = streams.flatMap((stream) => Array.from(packetsOfStream(index, stream)));
+  all.sort((a, b) => index.packets.frame[a] - index.packets.frame[b]);
   const chosen = all.filter((packet) => !wanted || wanted.has(index.packets.frame[packet])).slice(0, options.maxPackets ?? 2000);
   const records: CutRecord[] = [];
   const frames: number[] = [];

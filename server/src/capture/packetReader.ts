@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import type { TcpSegment } from '../tshark/tcpSegment';
 import { CaptureFileError } from './captureFileError';
 import { CaptureDamageError, newCaptureRecord, Parsed, type CaptureRecord } from './captureRecord';
-import type { IndexedConversation, PacketColumns } from './captureIndex';
+import { packetsOfStream, streamOfPacket, type IndexedConversation, type PacketColumns } from './captureIndex';
 import { Decoded, decodeFrame, newDecodedTcp, type DecodedTcp } from './linkLayer';
 import { parserFromInfo, type CaptureFormatInfo, type CaptureParser } from './recordReader';
 
@@ -23,11 +23,10 @@ export interface PacketSourceData {
   readonly mtimeMs?: number;
 }
 
-/** PacketSourceData plus each stream's packets: all a thread needs to read any stream. */
+/** PacketSourceData plus where each stream's packets are: all a thread needs to read any stream. */
 export interface StreamPacketData extends PacketSourceData {
-  /** Packets of stream s: streamPackets[streamStart[s] .. streamStart[s + 1]). */
+  /** Stream s has packets streamStart[s] … streamStart[s + 1] - 1 (the columns are grouped by stream). */
   readonly streamStart: Int32Array;
-  readonly streamPackets: Int32Array;
 }
 
 export interface ReadOptions {
@@ -212,15 +211,19 @@ const NO_PAYLOAD = new Uint8Array(0);
 export class SegmentMaker {
   private readonly tcp = newDecodedTcp();
   private readonly scales = new Map<number, WindowScale>();
+  /** The stream of the last packet made and its run of packet indices (packets come stream by stream). */
+  private stream = -1;
+  private runStart = 0;
+  private runEnd = 0;
 
-  constructor(private readonly data: Pick<PacketSourceData, 'file' | 'packets' | 'conversations'>) {}
+  constructor(private readonly data: Pick<StreamPacketData, 'file' | 'packets' | 'conversations' | 'streamStart'>) {}
 
   /** `copy` false: the payload is a view into `buf`, which the caller must not reuse. */
   make(packet: number, record: CaptureRecord, buf: Buffer, copy = true): TcpSegment {
     const tcp = this.tcp;
     const outcome = decodeFrame(record.linkType, buf, record.dataStart, record.dataStart + record.capturedLength, tcp);
     if (outcome !== Decoded.TCP) throw capturedChanged(this.data.file, `frame ${record.frame} is no longer a TCP packet`);
-    const stream = this.data.packets.stream[packet];
+    const stream = this.streamOf(packet);
     const fromA = this.data.packets.fromA[packet] === 1;
     const conversation = this.data.conversations[stream];
     let scale = this.scales.get(stream);
@@ -247,6 +250,15 @@ export class SegmentMaker {
   forget(stream: number): void {
     this.scales.delete(stream);
   }
+
+  private streamOf(packet: number): number {
+    if (packet < this.runStart || packet >= this.runEnd) {
+      this.stream = streamOfPacket(this.data.streamStart, packet);
+      this.runStart = this.data.streamStart[this.stream];
+      this.runEnd = this.data.streamStart[this.stream + 1];
+    }
+    return this.stream;
+  }
 }
 
 /**
@@ -255,8 +267,7 @@ export class SegmentMaker {
  */
 export function withStreamSegments<T>(reader: PacketReader, maker: SegmentMaker, index: StreamPacketData, stream: number, reassemble: (segments: TcpSegment[]) => T): T {
   const segments: TcpSegment[] = [];
-  const indices = index.streamPackets.subarray(index.streamStart[stream], index.streamStart[stream + 1]);
-  reader.readStream(indices, (packet, record, buf) => segments.push(maker.make(packet, record, buf, false)), true);
+  reader.readStream(packetsOfStream(index, stream), (packet, record, buf) => segments.push(maker.make(packet, record, buf, false)), true);
   maker.forget(stream);
   return reassemble(segments);
 }
@@ -268,8 +279,7 @@ export function readStreamSegments(index: StreamPacketData, stream: number): Tcp
   try {
     const maker = new SegmentMaker(index);
     const segments: TcpSegment[] = [];
-    const indices = index.streamPackets.subarray(index.streamStart[stream], index.streamStart[stream + 1]);
-    reader.readStream(indices, (packet, record, buf) => segments.push(maker.make(packet, record, buf, false)));
+    reader.readStream(packetsOfStream(index, stream), (packet, record, buf) => segments.push(maker.make(packet, record, buf, false)));
     return segments;
   } finally {
     reader.close();

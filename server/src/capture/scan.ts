@@ -83,7 +83,6 @@ function streamData(index: CaptureIndex): StreamPacketData {
     packets: index.packets,
     conversations: index.conversations.map(({ a, b }) => ({ a, b })),
     streamStart: index.streamStart,
-    streamPackets: index.streamPackets,
   };
 }
 

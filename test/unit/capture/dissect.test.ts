@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildCaptureIndex, type CaptureIndex } from '../../../server/src/capture/captureIndex';
+import { buildCaptureIndex, packetsOfStream, type CaptureIndex } from '../../../server/src/capture/captureIndex';
 import { cutStream, cutStreams, dissectStream } from '../../../server/src/capture/dissect';
 import { buildDissectArgs, renumberDissection, type DissectedPacket } from '../../../server/src/tshark/dissectCut';
 import { generateCapture } from '../../../scripts/bench/generateCapture';
@@ -74,7 +74,7 @@ describe('capture: tshark dissection on a cut', function () {
     generateCapture({ file, targetBytes: 400_000, seed: 12, concurrency: 6 });
     const index = await indexOf(file);
     const cut = cutStreams(index, [4, 1], { maxPackets: Infinity });
-    const expected = [1, 4].flatMap((s) => Array.from(index.streamPackets.subarray(index.streamStart[s], index.streamStart[s + 1]), (i) => index.packets.frame[i])).sort((a, b) => a - b);
+    const expected = [1, 4].flatMap((s) => Array.from(packetsOfStream(index, s), (i) => index.packets.frame[i])).sort((a, b) => a - b);
     assert.deepEqual(cut.frames, expected);
     const cutFile = path.join(tmp, 'cut.pcap');
     fs.writeFileSync(cutFile, cut.bytes);
@@ -85,7 +85,7 @@ describe('capture: tshark dissection on a cut', function () {
     const [file] = writeSyntheticCaptures(tmp).filter((f) => f.endsWith('multi-section.pcapng'));
     const index = await indexOf(file);
     for (const stream of [1, 2]) {
-      const frames = Array.from(index.streamPackets.subarray(index.streamStart[stream], index.streamStart[stream + 1]), (i) => index.packets.frame[i]);
+      const frames = Array.from(packetsOfStream(index, stream), (i) => index.packets.frame[i]);
       const chosen = [frames[0], frames[3]];
       const fromCut = await dissectStream(index, stream, { frames: chosen });
       assert.deepEqual(fromCut.map((p) => layersOf(p).frame['frame.number']), chosen.map(String));

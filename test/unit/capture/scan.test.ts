@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture';
 import { analyzeIndexedStream } from '../../../server/src/capture/analyzeStream';
-import { buildCaptureIndex, type CaptureIndex } from '../../../server/src/capture/captureIndex';
+import { buildCaptureIndex, packetsOfStream, type CaptureIndex } from '../../../server/src/capture/captureIndex';
 import { IndexedStreamMap } from '../../../server/src/capture/indexedAnalysis';
 import { PacketReader, readStreamSegments } from '../../../server/src/capture/packetReader';
 import { findScanWorkerScript, scanCapture } from '../../../server/src/capture/scan';
@@ -113,7 +113,7 @@ describe('capture: full scan', function () {
   it('following a stream reads only its packets', () => {
     const stream = Math.floor(index.conversations.length / 2);
     const reader = new PacketReader(index);
-    const indices = index.streamPackets.subarray(index.streamStart[stream], index.streamStart[stream + 1]);
+    const indices = packetsOfStream(index, stream);
     let records = 0;
     reader.readStream(indices, () => records++);
     reader.close();
