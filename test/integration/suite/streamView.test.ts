@@ -79,6 +79,51 @@ describe('Stream view and exports (encoded-bodies sample)', () => {
     await ui.screenshot('stream-view');
   });
 
+  it('stays readable in light, dark and high-contrast themes: both sides contrast with the background', async () => {
+    const workbench = () => vscode.workspace.getConfiguration('workbench');
+    const original = workbench().get<string>('colorTheme');
+    // Light first: each switch then changes the setting (the starting setting can name a theme not yet shown).
+    const themes = [
+      { name: 'Default Light Modern', file: 'light' },
+      { name: 'Default Dark Modern', file: 'dark' },
+      { name: 'Default High Contrast', file: 'high-contrast' },
+    ];
+    try {
+      for (const theme of themes) {
+        if (workbench().get('colorTheme') !== theme.name) {
+          const changed = new Promise<void>((resolve) => {
+            const listener = vscode.window.onDidChangeActiveColorTheme(() => (listener.dispose(), resolve()));
+          });
+          await workbench().update('colorTheme', theme.name, vscode.ConfigurationTarget.Global);
+          await changed;
+        }
+        let lastKind = '';
+        // WCAG contrast of each side's text against what is behind it, once the webview has the theme's variables.
+        const contrast = await eventually(`${theme.name} in the webview`, async () => {
+          const found = await ui.evaluate<{ kind: string; client: number; server: number }>(
+            'webview',
+            `const rgb = (c) => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+             const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+             const ratio = (a, b) => { const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+             const content = getComputedStyle(document.getElementById('stream-content')).backgroundColor;
+             const back = /rgba\\(.*, 0\\)/.test(content) ? getComputedStyle(document.body).backgroundColor : content;
+             const color = (s) => getComputedStyle(document.querySelector('#stream-content ' + s)).color;
+             return { kind: document.body.className + ' ' + (document.body.dataset.vscodeThemeKind || ''), client: ratio(color('.run.client'), back), server: ratio(color('.run.server'), back) };`,
+          );
+          lastKind = found.kind;
+          return found.kind.includes(theme.file === 'high-contrast' ? 'vscode-high-contrast' : `vscode-${theme.file}`) ? found : undefined;
+        }).catch((error: Error) => {
+          throw new Error(`${error.message}; the webview body says "${lastKind}"`);
+        });
+        console.log(`    ${theme.name}: contrast client ${contrast.client.toFixed(1)}:1, server ${contrast.server.toFixed(1)}:1`);
+        assert.ok(contrast.client >= 3 && contrast.server >= 3, `${theme.name}: text contrast at least 3:1 (client ${contrast.client.toFixed(2)}, server ${contrast.server.toFixed(2)})`);
+        await ui.screenshot(`stream-view-${theme.file}`);
+      }
+    } finally {
+      await workbench().update('colorTheme', original, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('opens decoded bodies: gzip JSON pretty-printed, stacked gzip+br, binary as hex', async () => {
     await ui.click(inWebview('#stream-bodies details[data-body="0"] > summary'));
     const orders = await ui.waitFor(inWebview('#stream-bodies details[data-body="0"] pre.body-text'));
