@@ -6,13 +6,14 @@ import { WirelensClient } from './client';
 import { LiveCaptureController } from './liveCapture';
 import { registerStreamDocuments } from './streamDocuments';
 import { registerTlsKeyCommands } from './tlsKeys';
+import { registerWorkbenchCommands } from './workbenchCommands';
 
 let client: WirelensClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   client = new WirelensClient(context);
   const live = new LiveCaptureController(client);
-  context.subscriptions.push(live, CaptureEditorProvider.register(context, client, live), registerExportCommands(client), registerStreamDocuments(client), registerTlsKeyCommands(context, client));
+  context.subscriptions.push(live, CaptureEditorProvider.register(context, client, live), registerExportCommands(client), registerStreamDocuments(client), registerTlsKeyCommands(context, client), registerWorkbenchCommands(context, client));
 }
 
 export function deactivate(): Promise<void> | undefined {

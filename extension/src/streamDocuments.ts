@@ -31,8 +31,71 @@ async function follow(target: unknown, mode: FollowMode): Promise<vscode.TextEdi
   return vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Beside });
 }
 
+/**
+ * Stream documents as files of a read-only file system rather than a content provider: VS Code
+ * shows breadcrumbs (file and symbol path) only for schemes with a file system provider. A
+ * change bumps the file's mtime so that open editors read it again.
+ */
+class StreamFileSystem implements vscode.FileSystemProvider {
+  private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changes.event;
+  private readonly versions = new Map<string, { mtime: number; size: number }>();
+
+  constructor(private readonly client: WirelensClient) {}
+
+  changed(uri: vscode.Uri): void {
+    const key = uri.toString();
+    this.versions.set(key, { mtime: (this.versions.get(key)?.mtime ?? 0) + 1, size: this.versions.get(key)?.size ?? 0 });
+    this.changes.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+  }
+
+  stat(uri: vscode.Uri): vscode.FileStat {
+    if (!parseStreamUri(uri.toString())) throw vscode.FileSystemError.FileNotFound(uri);
+    const version = this.versions.get(uri.toString()) ?? { mtime: 0, size: 0 };
+    return { type: vscode.FileType.File, ctime: 0, mtime: version.mtime, size: version.size, permissions: vscode.FilePermission.Readonly };
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    if (!parseStreamUri(uri.toString())) throw vscode.FileSystemError.FileNotFound(uri);
+    const languageClient = await this.client.get();
+    let text: string;
+    try {
+      text = await languageClient.sendRequest(StreamTextRequest.type, { uri: uri.toString() });
+    } catch (error) {
+      throw vscode.FileSystemError.Unavailable(error instanceof Error ? error.message : String(error));
+    }
+    const bytes = new TextEncoder().encode(text);
+    this.versions.set(uri.toString(), { mtime: this.versions.get(uri.toString())?.mtime ?? 0, size: bytes.length });
+    return bytes;
+  }
+
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => undefined); // changes are pushed by changed()
+  }
+
+  readDirectory(): never {
+    throw vscode.FileSystemError.NoPermissions('Wirelens stream documents are not a folder.');
+  }
+  createDirectory(): never {
+    throw vscode.FileSystemError.NoPermissions('Wirelens stream documents are read-only.');
+  }
+  writeFile(): never {
+    throw vscode.FileSystemError.NoPermissions('Wirelens stream documents are read-only.');
+  }
+  delete(): never {
+    throw vscode.FileSystemError.NoPermissions('Wirelens stream documents are read-only.');
+  }
+  rename(): never {
+    throw vscode.FileSystemError.NoPermissions('Wirelens stream documents are read-only.');
+  }
+
+  dispose(): void {
+    this.changes.dispose();
+  }
+}
+
 export function registerStreamDocuments(client: WirelensClient): vscode.Disposable {
-  const changed = new vscode.EventEmitter<vscode.Uri>();
+  const files = new StreamFileSystem(client);
   // A live capture's stream grows: open documents of the streams that changed are read again.
   const liveUpdates = client.onLiveCapture((status) => {
     if (status.changed.length === 0) return;
@@ -40,27 +103,20 @@ export function registerStreamDocuments(client: WirelensClient): vscode.Disposab
     for (const document of vscode.workspace.textDocuments) {
       if (document.uri.scheme !== STREAM_SCHEME) continue;
       const ref = parseStreamUri(document.uri.toString());
-      if (ref?.capture === status.capture && streams.has(ref.stream)) changed.fire(document.uri);
+      if (ref?.capture === status.capture && streams.has(ref.stream)) files.changed(document.uri);
     }
   });
   // A key log was attached: every open document of that capture is read again (decrypted now).
   const decrypted = onTlsKeyLogAttached((capture) => {
     for (const document of vscode.workspace.textDocuments) {
-      if (document.uri.scheme === STREAM_SCHEME && parseStreamUri(document.uri.toString())?.capture === capture) changed.fire(document.uri);
+      if (document.uri.scheme === STREAM_SCHEME && parseStreamUri(document.uri.toString())?.capture === capture) files.changed(document.uri);
     }
   });
-  const provider: vscode.TextDocumentContentProvider = {
-    onDidChange: changed.event,
-    async provideTextDocumentContent(uri, token) {
-      const languageClient = await client.get();
-      return languageClient.sendRequest(StreamTextRequest.type, { uri: uri.toString() }, token);
-    },
-  };
   return vscode.Disposable.from(
-    changed,
+    files,
     liveUpdates,
     decrypted,
-    vscode.workspace.registerTextDocumentContentProvider(STREAM_SCHEME, provider),
+    vscode.workspace.registerFileSystemProvider(STREAM_SCHEME, files, { isCaseSensitive: true, isReadonly: true }),
     vscode.commands.registerCommand(Commands.followHttpStream, (target: unknown) => follow(target, 'http')),
     vscode.commands.registerCommand(Commands.followTcpStream, (target: unknown) => follow(target, 'tcp')),
   );

@@ -6,8 +6,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AttachTlsKeyLogRequest, EmbedTlsKeysRequest } from '../../protocol/lspProtocol';
-import { parseStreamUri, STREAM_SCHEME } from '../../protocol/streamUri';
 import type { WirelensClient } from './client';
+import { activeCapture, CAPTURE_FILTERS, pickFile } from './activeCapture';
 import { CAPTURE_VIEW_TYPE, Commands } from './constants';
 
 const STATE_KEY = 'wirelens.tlsKeyLogs';
@@ -23,22 +23,8 @@ interface KeyLogArgs {
   readonly output?: string;
 }
 
-/** The capture the user is looking at: the active capture editor, or the capture of the active stream document. */
-function activeCapture(): string | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (input instanceof vscode.TabInputCustom && input.viewType === CAPTURE_VIEW_TYPE) return input.uri.fsPath;
-  const document = vscode.window.activeTextEditor?.document;
-  if (document?.uri.scheme === STREAM_SCHEME) return parseStreamUri(document.uri.toString())?.capture;
-  return undefined;
-}
-
-async function pickFile(title: string, filters?: Record<string, string[]>): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, filters });
-  return picked?.[0]?.fsPath;
-}
-
 async function captureFrom(args: KeyLogArgs | undefined): Promise<string | undefined> {
-  return args?.capture ?? activeCapture() ?? (await pickFile('Capture to decrypt', { Captures: ['pcapng', 'pcap', 'cap'] }));
+  return args?.capture ?? activeCapture() ?? (await pickFile('Capture to decrypt', CAPTURE_FILTERS));
 }
 
 export function registerTlsKeyCommands(context: vscode.ExtensionContext, client: WirelensClient): vscode.Disposable {

@@ -54,12 +54,9 @@ import { escapeLatin1 } from './text/escapeBytes';
 import { ScanUpdates } from './lsp/scanUpdates';
 import { ruleInfos } from './rules';
 import { checkCaptureFilter, listCaptureInterfaces } from './tshark/liveCapture';
-import { startChildReaper } from './tshark/processGuard';
 import { injectTlsSecrets } from './tshark/tlsRecords';
 
 const connection = createConnection(ProposedFeatures.all);
-// However this server ends (a SIGKILL included), the tshark it started ends with it.
-startChildReaper();
 const documents = new TextDocuments(TextDocument);
 const captures = new CaptureStore();
 /** Rendered stream documents by URI, with the findings shown on them. */

@@ -34,8 +34,7 @@ function captureTools(): ProcessEntry[] {
   return table.filter((p) => CAPTURE_TOOLS.has(p.name) && (below.has(p.pid) || hasEnvironment(p.pid, RUN_MARKER)));
 }
 
-/** The tshark reading `file` (capinfos reads it too, briefly, at the start). */
-const readersOf = (file: string) => () => captureTools().filter((p) => p.name === 'tshark' && p.argv.includes(file));
+const readersOf = (file: string) => () => captureTools().filter((p) => p.argv.includes(file));
 
 /** The Wirelens language server: the node child of this extension host running dist/server.js. */
 function languageServer(): ProcessEntry | undefined {
