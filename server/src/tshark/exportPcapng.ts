@@ -8,8 +8,8 @@
 import { execa, ExecaError } from 'execa';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { TsharkError, classifyTsharkExit, meaningfulStderr } from './tsharkError';
-import { binary, type TsharkOptions } from './tsharkRunner';
+import { TsharkError, classifyTsharkExit } from './tsharkError';
+import { binary, notFound, type TsharkOptions } from './tsharkRunner';
 
 /** `tcp.stream in {0, 3..5, 9}`: consecutive streams as ranges (tshark 4.0 wants commas between set elements). */
 export function streamFilter(streams: readonly number[]): string {
@@ -60,11 +60,7 @@ export async function exportStreamsAsPcapng(input: string, streams: readonly num
     const result = await subprocess;
     if (result.isCanceled) throw new TsharkError('cancelled', `Exporting from ${input} was cancelled.`);
     if ((result as { code?: string }).code === 'ENOENT') throw notFound(options);
-    if (result.exitCode !== 0) {
-      const stderr = String(result.stderr ?? '');
-      if (/^tshark: .*unexpected|was unexpected|isn't a valid/m.test(meaningfulStderr(stderr))) throw new TsharkError('failed', `tshark refused the stream filter: ${meaningfulStderr(stderr).split('\n')[0]}`, stderr);
-      throw classifyTsharkExit(input, result.exitCode, stderr);
-    }
+    if (result.exitCode !== 0) throw classifyTsharkExit(input, result.exitCode, String(result.stderr ?? ''));
     if (packets === 0) throw new TsharkError('failed', `${input} has no packets in TCP stream${streams.length === 1 ? '' : 's'} ${streams.join(', ')}.`);
     await fs.rename(partial, output);
     return packets;
@@ -74,8 +70,4 @@ export async function exportStreamsAsPcapng(input: string, streams: readonly num
     if (error instanceof ExecaError && error.code === 'ENOENT') throw notFound(options);
     throw error;
   }
-}
-
-function notFound(options: TsharkOptions): TsharkError {
-  return new TsharkError('not-found', `tshark was not found (looked for "${binary(options)}"). Install it (Debian/Ubuntu: sudo apt-get install tshark) or set wirelens.tsharkPath.`);
 }

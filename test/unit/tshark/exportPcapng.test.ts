@@ -57,6 +57,12 @@ describe('exportStreamsAsPcapng', () => {
     assert.deepEqual(fs.readdirSync(folder), []);
   });
 
+  it('says how to get tshark when it is missing', async () => {
+    const output = path.join(folder, 'x.pcapng');
+    await assert.rejects(exportStreamsAsPcapng(sample('incident-wrong.pcapng'), [0], output, { tsharkPath: path.join(folder, 'no-tshark-here') }), /tshark was not found/);
+    assert.deepEqual(fs.readdirSync(folder), []);
+  });
+
   it('refuses to write over the capture it reads', async () => {
     const copy = path.join(folder, 'copy.pcapng');
     fs.copyFileSync(sample('incident-wrong.pcapng'), copy);
