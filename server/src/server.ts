@@ -51,12 +51,15 @@ import { documentSymbols } from './lsp/documentSymbols';
 import { curlArgv, formatCurlCommand } from './export/curl';
 import { ruleSection } from './cli/formatRulesMarkdown';
 import { escapeLatin1 } from './text/escapeBytes';
-import { ScanUpdates } from './lsp/scanUpdates';
+import { ScanUpdates, STREAM_UPDATES_FROM_BYTES } from './lsp/scanUpdates';
 import { ruleInfos } from './rules';
 import { checkCaptureFilter, listCaptureInterfaces } from './tshark/liveCapture';
+import { startChildReaper } from './tshark/processGuard';
 import { injectTlsSecrets } from './tshark/tlsRecords';
 
 const connection = createConnection(ProposedFeatures.all);
+// However this server ends (a SIGKILL included), the tshark it started ends with it.
+startChildReaper();
 const documents = new TextDocuments(TextDocument);
 const captures = new CaptureStore();
 /** Rendered stream documents by URI, with the findings shown on them. */
@@ -129,13 +132,17 @@ async function openCapture(capture: string, token?: CancellationToken): Promise<
     let lastSent = 0;
     const tlsKeyLogFile = await tlsKeyLogFor(capture);
     // Rows and findings reach the editor while the scan runs, not only at its end.
+    let streaming = false;
     const updates = new ScanUpdates((conversations, findings) => void connection.sendNotification(ScanUpdateNotification.type, { capture, conversations, findings }));
     const analysis = await captures.open(capture, {
       tsharkPath: await tsharkPath(),
       ...(tlsKeyLogFile ? { tlsKeyLogFile } : {}),
       signal: abortSignalFor(token),
-      onIndex: (index) => updates.indexed(index.conversations.length),
-      onFindings: (findings) => updates.found(findings),
+      onIndex: (index) => {
+        streaming = index.size >= STREAM_UPDATES_FROM_BYTES;
+        if (streaming) updates.indexed(index.conversations.length);
+      },
+      onFindings: (findings) => streaming && updates.found(findings),
       onProgress: (packets, fraction) => {
         const now = Date.now();
         if (now - lastSent < 100 && fraction < 1) return;

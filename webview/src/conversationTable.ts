@@ -353,10 +353,12 @@ export class ConversationTable {
   }
 
   private fill(line: HTMLElement, item: Item, index: number): void {
-    const transform = `translateY(${index * ROW_HEIGHT}px)`;
-    if (line.style.transform !== transform) line.style.transform = transform;
-    line.dataset.index = String(index);
-    line.setAttribute('aria-rowindex', String(index + 2));
+    // Placed only when its place changes (the browser reads large offsets back as 2.4e+06px).
+    if (line.dataset.index !== String(index)) {
+      line.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+      line.dataset.index = String(index);
+      line.setAttribute('aria-rowindex', String(index + 2));
+    }
     if (item.kind === 'conversation') {
       const row = this.rowAt(item.position);
       const expanded = this.expanded.has(item.position);

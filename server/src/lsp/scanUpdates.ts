@@ -5,6 +5,12 @@
  */
 import type { Finding } from '../../../protocol/model';
 
+/**
+ * Captures smaller than this are scanned in a fraction of a second: their rows and findings come
+ * complete when the scan ends instead of flashing in half-filled (index rows have no exchanges).
+ */
+export const STREAM_UPDATES_FROM_BYTES = 16 * 1024 * 1024;
+
 export class ScanUpdates {
   private conversations = 0;
   private pending: Finding[] = [];
