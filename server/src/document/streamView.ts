@@ -2,11 +2,12 @@
  * The capture editor's stream view of one conversation, built here so the webview only draws:
  * payload runs in capture order (each side's bytes until the other side speaks), escaped the
  * way stream documents are (TextBuilder: \xNN, ␊, ␍), where each finding falls in that text,
- * the rule behind each finding, and every HTTP/1.x body decoded (decodeBody.ts).
+ * the rule behind each finding, and every HTTP/1.x and HTTP/2 body decoded (decodeBody.ts).
  */
 import type { Direction, DecodedBodyView, StreamView, StreamViewFinding, StreamViewMark, StreamViewRun } from '../../../protocol/model';
 import type { StreamAnalysis } from '../analysis/analyzeCapture';
-import { decodeBody, presentBody } from '../http/decodeBody';
+import { decodeBody, decodeHttp2Body, presentBody, type DecodedBody } from '../http/decodeBody';
+import type { Http2Message, Http2Stream } from '../http2/http2Conversation';
 import type { HttpExchange } from '../http/httpConversation';
 import type { HttpMessage } from '../http/httpMessage';
 import { ruleById } from '../rules';
@@ -58,15 +59,13 @@ export function messagesWithBodies(exchange: HttpExchange): HttpMessage[] {
   return [exchange.request, exchange.response].filter((message): message is HttpMessage => message !== undefined && message.bodyLength > 0);
 }
 
-async function bodyView(analysis: StreamAnalysis, message: HttpMessage, exchange: number): Promise<DecodedBodyView> {
-  const direction: Direction = message.kind === 'request' ? 'client-to-server' : 'server-to-client';
-  const decoded = await decodeBody(directionOf(analysis.connection, direction).bytes, message);
+function bodyView(decoded: DecodedBody, direction: Direction, exchange: number, label: string, offset: number): DecodedBodyView {
   const shown = presentBody(decoded);
   return {
     direction,
     exchange,
-    label: messageLabel(message, exchange),
-    offset: message.bodyOffset,
+    label,
+    offset,
     wireLength: decoded.wireLength,
     decodedLength: decoded.bytes.length,
     ...(decoded.mediaType ? { mediaType: decoded.mediaType } : {}),
@@ -76,6 +75,24 @@ async function bodyView(analysis: StreamAnalysis, message: HttpMessage, exchange
     ...(shown.preview ? { preview: Buffer.from(shown.preview).toString('base64') } : {}),
     notes: shown.notes,
   };
+}
+
+async function http1BodyView(analysis: StreamAnalysis, message: HttpMessage, exchange: number): Promise<DecodedBodyView> {
+  const direction: Direction = message.kind === 'request' ? 'client-to-server' : 'server-to-client';
+  const decoded = await decodeBody(directionOf(analysis.connection, direction).bytes, message);
+  return bodyView(decoded, direction, exchange, messageLabel(message, exchange), message.bodyOffset);
+}
+
+/** `stream 3 request · POST /svc/Method` / `stream 3 response · 200`, from the pseudo-header fields (escaped). */
+function http2Label(stream: Http2Stream, message: Http2Message): string {
+  const value = (name: string) => escapeLatin1(message.headers?.fields.find((field) => field.name === name)?.value ?? '');
+  const what = message === stream.request ? `request · ${value(':method')} ${value(':path')}` : `response · ${value(':status')}`;
+  return `stream ${stream.id} ${what}`.trimEnd();
+}
+
+async function http2BodyView(analysis: StreamAnalysis, stream: Http2Stream, message: Http2Message, exchange: number): Promise<DecodedBodyView> {
+  const decoded = await decodeHttp2Body(directionOf(analysis.connection, message.direction).bytes, message);
+  return bodyView(decoded, message.direction, exchange, http2Label(stream, message), message.data[0]?.offset ?? 0);
 }
 
 function findingView(finding: StreamAnalysis['findings'][number]): StreamViewFinding {
@@ -125,7 +142,12 @@ export async function buildStreamView(capture: string, analysis: StreamAnalysis)
   let bodyCount = 0;
   for (const [index, exchange] of http.exchanges.entries()) {
     for (const message of messagesWithBodies(exchange)) {
-      if (bodyCount++ < MAX_VIEW_BODIES) bodies.push(await bodyView(analysis, message, index));
+      if (bodyCount++ < MAX_VIEW_BODIES) bodies.push(await http1BodyView(analysis, message, index));
+    }
+  }
+  for (const [index, stream] of (http.http2?.streams ?? []).entries()) {
+    for (const message of [stream.request, stream.response]) {
+      if (message.dataLength > 0 && bodyCount++ < MAX_VIEW_BODIES) bodies.push(await http2BodyView(analysis, stream, message, index));
     }
   }
   const cuts = [

@@ -12,6 +12,7 @@
 import * as zlib from 'node:zlib';
 import type { DecodedBodyKind } from '../../../protocol/model';
 import { escapeDecodedText } from '../text/escapeText';
+import { fragmentRange, type Http2Message } from '../http2/http2Conversation';
 import { fieldsNamed, type HttpMessage } from './httpMessage';
 import { transferCodings } from './parseHttpMessage';
 
@@ -136,18 +137,59 @@ function mebibytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 }
 
+/** A body as it came off the wire, before any decoding: what decodePayload needs to know. */
+export interface BodySource {
+  /** The body's data, framing removed (chunks joined, HTTP/2 DATA padding dropped), codings still applied. */
+  readonly payload: Uint8Array;
+  /** The body as framed on the wire (chunk lines, DATA frame headers included). */
+  readonly wireLength: number;
+  readonly complete: boolean;
+  /** Codings in the order they were applied. */
+  readonly codings: readonly string[];
+  readonly contentType?: string;
+}
+
 /**
- * Decodes the body of `message`, whose offsets address `wire` (its direction's payload).
- * Codings are undone last-applied first; the first one that cannot be undone stops the chain,
- * and the bytes are shown as they are at that point.
+ * Decodes the body of an HTTP/1.x `message`, whose offsets address `wire` (its direction's payload).
  */
-export async function decodeBody(wire: Uint8Array, message: HttpMessage, options: DecodeOptions = {}): Promise<DecodedBody> {
+export function decodeBody(wire: Uint8Array, message: HttpMessage, options: DecodeOptions = {}): Promise<DecodedBody> {
+  return decodePayload(
+    { payload: dechunk(wire, message), wireLength: message.bodyLength, complete: message.complete, codings: appliedCodings(message), contentType: fieldsNamed(message, 'content-type')[0]?.value },
+    options,
+  );
+}
+
+/** The body of an HTTP/2 message (RFC 9113 §8.1): its DATA frames' payloads without padding, content codings from its fields. */
+export function decodeHttp2Body(bytes: Uint8Array, message: Http2Message, options: DecodeOptions = {}): Promise<DecodedBody> {
+  const fields = message.headers?.fields ?? [];
+  const payload = Buffer.concat(message.data.map((frame) => bytes.subarray(...fragmentRange(bytes, frame))));
+  const codings = fields
+    .filter((field) => field.name === 'content-encoding')
+    .flatMap((field) => field.value.split(','))
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding.length > 0 && coding !== 'identity');
+  return decodePayload(
+    {
+      payload,
+      wireLength: message.data.reduce((sum, frame) => sum + 9 + frame.length, 0),
+      complete: message.endStreamFrame !== undefined,
+      codings,
+      contentType: fields.find((field) => field.name === 'content-type')?.value,
+    },
+    options,
+  );
+}
+
+/**
+ * Undoes a body's codings last-applied first; the first one that cannot be undone stops the
+ * chain, and the bytes are shown as they are at that point.
+ */
+export async function decodePayload(source: BodySource, options: DecodeOptions = {}): Promise<DecodedBody> {
   const cap = options.maxBytes ?? MAX_DECODED_BYTES;
   const notes: string[] = [];
-  if (!message.complete) notes.push('The capture holds only part of this body.');
-  const payload = dechunk(wire, message);
-  const codings = appliedCodings(message);
-  const { mediaType, charset } = parseContentType(fieldsNamed(message, 'content-type')[0]?.value);
+  if (!source.complete) notes.push('The capture holds only part of this body.');
+  const { payload, codings } = source;
+  const { mediaType, charset } = parseContentType(source.contentType);
   let bytes: Uint8Array = payload;
   let capped = false;
   const undone: string[] = [];
@@ -175,7 +217,7 @@ export async function decodeBody(wire: Uint8Array, message: HttpMessage, options
     }
   }
   return {
-    wireLength: message.bodyLength,
+    wireLength: source.wireLength,
     payload,
     codings,
     undone,

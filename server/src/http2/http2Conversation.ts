@@ -113,8 +113,11 @@ function isInformational(block: Http2HeaderBlock): boolean {
   return status !== undefined && /^1\d\d$/.test(status) && status !== '101';
 }
 
-/** The header block fragment of a HEADERS / PUSH_PROMISE / CONTINUATION frame, as [start, end) in the direction. */
-function fragmentRange(bytes: Uint8Array, frame: Http2Frame): [number, number] {
+/**
+ * The header block fragment of a HEADERS / PUSH_PROMISE / CONTINUATION frame, or the data of a
+ * DATA frame (padding and its length byte left out), as [start, end) in the direction.
+ */
+export function fragmentRange(bytes: Uint8Array, frame: Http2Frame): [number, number] {
   const payloadStart = frame.offset + 9;
   const payloadEnd = Math.min(bytes.length, frameEnd(frame));
   let start = payloadStart;

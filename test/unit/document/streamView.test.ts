@@ -98,3 +98,24 @@ describe('buildStreamView on encoded-bodies.pcapng (curl --compressed against a 
     assert.equal(view.marks.length, 1, 'the duplicate Transfer-Encoding of response 5');
   });
 });
+
+describe('buildStreamView on HTTP/2', () => {
+  it('decodes each HTTP/2 stream’s DATA, h2c and h2 in TLS alike', async () => {
+    for (const [file, options] of [['h2c-grpc.pcapng', {}], ['tls-h2-grpc.pcapng', { tlsKeyLogFile: sample('tls-h2-grpc.keys') }]] as const) {
+      const stream = (await analyzeCaptureFile(sample(file), options)).streams.get(0)!;
+      const view = await buildStreamView(sample(file), stream);
+      assert.deepEqual(
+        view.bodies.map((body) => [body.label, body.kind, body.mediaType]),
+        [
+          ['stream 1 response · 200', 'text', 'text/plain'],
+          ['stream 3 request · POST /orders.v1.Orders/Get', 'binary', 'application/grpc'],
+        ],
+        file,
+      );
+      assert.equal(view.bodies[0].text, 'hello from /hello\n');
+      assert.equal(view.bodies[0].wireLength, view.bodies[0].decodedLength + 9, 'one DATA frame: its 9-byte header is framing');
+      // A gRPC message: compressed flag 0, length 2, then the protobuf bytes.
+      assert.deepEqual([...Buffer.from(view.bodies[1].preview!, 'base64')].slice(0, 5), [0, 0, 0, 0, 2]);
+    }
+  });
+});
