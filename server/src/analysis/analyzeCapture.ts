@@ -164,9 +164,9 @@ async function analyzeDirectly(file: string, options: AnalyzeOptions): Promise<{
     });
     if ('unsupported' in outcome) return outcome;
     const { index } = outcome;
+    options.onIndex?.(index);
     // A missing or too old tshark fails the run before the scan, not after it.
     const version = await versionRun;
-    options.onIndex?.(index);
     const analysis = await analyzeIndexedCapture(index, {
       signal: options.signal,
       workers: options.workers,

@@ -122,7 +122,9 @@ export class PcapngParser implements RecordParser {
     if (end - at < total) return Parsed.INCOMPLETE;
     switch (blockType) {
       case IDB:
-        if (count) this.interfaceDescription(section, buf, at, total);
+        // Link type, reserved, snap length: a shorter block would have us read its neighbour's bytes.
+        if (total < 20) throw new CaptureDamageError(fileOffset, `a pcapng interface description block of ${total} bytes is too short to hold its fields`);
+        if (count) this.interfaceDescription(section, buf, at, total, fileOffset);
         return Parsed.OTHER;
       case EPB:
       case OPB: {
@@ -142,6 +144,7 @@ export class PcapngParser implements RecordParser {
       case SPB: {
         const iface = section.interfaces[0];
         if (!iface) throw new CaptureDamageError(fileOffset, 'a pcapng simple packet block comes before any interface description');
+        if (total < 16) throw new CaptureDamageError(fileOffset, `a pcapng simple packet block of ${total} bytes is too short to hold its fields`);
         const original = u32(at + 8);
         out.time = 0;
         out.originalLength = original;
@@ -192,7 +195,7 @@ export class PcapngParser implements RecordParser {
     return Parsed.OTHER;
   }
 
-  private interfaceDescription(section: PcapngSection, buf: Buffer, at: number, total: number): void {
+  private interfaceDescription(section: PcapngSection, buf: Buffer, at: number, total: number, fileOffset: number): void {
     const le = section.littleEndian;
     const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
     const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
@@ -206,6 +209,7 @@ export class PcapngParser implements RecordParser {
       const code = u16(o);
       const length = u16(o + 2);
       if (code === 0) break;
+      if (o + 4 + length > at + total - 4) throw new CaptureDamageError(fileOffset, `a pcapng interface option (code ${code}, ${length} bytes) runs past the end of its block`);
       if (code === 9 && length >= 1) {
         const resolution = buf[o + 4];
         unit = resolution & 0x80 ? 2 ** -(resolution & 0x7f) : 10 ** -resolution;

@@ -78,6 +78,30 @@ describe('capture/recordReader', () => {
     }
   });
 
+  it('pcapng blocks too short for their own fields are damage, never a read of the next block (fuzz case pcapng:41456)', async () => {
+    const frames = [{ time: 1, bytes: frame(80, 1) }];
+    // Section header 28 bytes, then the interface description (20 bytes, 32 with an if_tsresol option), then the packet.
+    const cases: [string, Buffer, number, string][] = [];
+    const idb = pcapngBytes([{ interfaces: [{ linkType: 1 }], frames }]);
+    idb.writeUInt32LE(12, 28 + 4);
+    cases.push(['interface block of 12 bytes', idb, 28, 'a pcapng interface description block of 12 bytes is too short to hold its fields']);
+    const option = pcapngBytes([{ interfaces: [{ linkType: 1, tsresol: 9 }], frames }]);
+    option.writeUInt16LE(200, 28 + 16 + 2); // if_tsresol claims 200 bytes inside a 32-byte block
+    cases.push(['interface option longer than its block', option, 28, 'a pcapng interface option (code 9, 200 bytes) runs past the end of its block']);
+    const spb = pcapngBytes([{ interfaces: [{ linkType: 1 }], frames: frames.map((f) => ({ ...f, block: 'spb' as const })) }]);
+    spb.writeUInt32LE(12, 28 + 20 + 4);
+    cases.push(['simple packet block of 12 bytes', spb, 48, 'a pcapng simple packet block of 12 bytes is too short to hold its fields']);
+    for (const [what, bytes, offset, reason] of cases) {
+      const file = path.join(tmp, 'short-block.pcapng');
+      fs.writeFileSync(file, bytes);
+      for (const chunk of [20, 4096]) {
+        const { seen, result } = await walk(file, chunk);
+        assert.equal(seen.length, 0, what);
+        assert.deepEqual(result.problem, { kind: 'damaged', offset, reason }, `${what}, chunk ${chunk}`);
+      }
+    }
+  });
+
   it('pcapng: interface and other blocks are stepped over, custom blocks are frames without a packet', async () => {
     const file = path.join(tmp, 'blocks.pcapng');
     fs.writeFileSync(
