@@ -25,4 +25,14 @@ describe('exchangeText', () => {
     assert.equal(exchangeText(stream, 1), 'GET /b HTTP/1.1\n\nHTTP/1.1 204 No Content\n\n');
     assert.throws(() => exchangeText(stream, 2), /no exchange 3/);
   });
+
+  it('a conversation without HTTP/1.x exchanges is copied as its payload in capture order', async () => {
+    const h2c = (await analyzeCaptureFile(sample('h2c-grpc.pcapng'))).streams.get(0)!;
+    assert.equal(h2c.http.exchanges.length, 0);
+    const text = exchangeText(h2c);
+    assert.ok(text.includes('\nPRI * HTTP/2.0\n\nSM\n\n'), 'the client preface, on a line of its own after the server’s first frame');
+    assert.ok(text.startsWith('\\x00\\x00\\x00\\x04'), 'the server’s SETTINGS frame came first in the capture');
+    assert.doesNotMatch(text, UNSAFE_CHARS);
+    assert.match(text, /hello from \/hello/);
+  });
 });
