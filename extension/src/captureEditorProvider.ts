@@ -116,13 +116,17 @@ class CaptureEditorSession implements vscode.Disposable {
       case 'requestConversations': {
         rememberShownQuery(this.capture, message.query);
         const client = await this.client.get();
-        const result = await client.sendRequest(ConversationsRequest.type, {
-          capture: this.capture,
-          start: message.start,
-          count: message.count,
-          ...(message.query ? { query: message.query } : {}),
-        });
-        return this.post({ type: 'conversations', requestId: message.requestId, result });
+        // A page asked for while the capture loads fails with the load: the load says why, once.
+        const result = await client
+          .sendRequest(ConversationsRequest.type, {
+            capture: this.capture,
+            start: message.start,
+            count: message.count,
+            ...(message.query ? { query: message.query } : {}),
+          })
+          .catch(() => undefined);
+        if (result) this.post({ type: 'conversations', requestId: message.requestId, result });
+        return;
       }
       case 'applyDisplayFilter':
         return this.applyDisplayFilter(message.requestId, message.expression);
