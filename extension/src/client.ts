@@ -8,6 +8,7 @@ import { LiveCaptureNotification, LoadProgressNotification, ScanUpdateNotificati
 import type { LiveCaptureStatus } from '../../protocol/model';
 import { STREAM_SCHEME } from '../../protocol/streamUri';
 import { SETTINGS_SECTION } from './constants';
+import { SERVER_PROCESS_ENV } from './serverProcess';
 
 export class WirelensClient implements vscode.Disposable {
   private starting?: Promise<LanguageClient>;
@@ -35,9 +36,10 @@ export class WirelensClient implements vscode.Disposable {
 
   private async start(): Promise<LanguageClient> {
     const module = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'server.js').fsPath;
+    const env = SERVER_PROCESS_ENV;
     const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc },
-      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+      run: { module, transport: TransportKind.ipc, options: { env } },
+      debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6011'] } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: STREAM_SCHEME }],

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SERVER_PROCESS_ENV } from '../../extension/src/serverProcess';
 import { formatReport, runBench, type BenchCapture } from './runBench';
 import type { SessionResult } from './session';
 
@@ -30,7 +31,9 @@ async function main(): Promise<void> {
   const captures = (option('sizes') ?? '100M,1G').split(',').map(parseSize);
   const sessionScript = path.join(__dirname, 'session.js');
   const session = async (file: string, streams: readonly number[]): Promise<SessionResult> => {
-    const run = spawnSync(process.execPath, [sessionScript, file, streams.join(',')], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    // The server's environment, as the extension starts it.
+    const env = { ...process.env, ...SERVER_PROCESS_ENV };
+    const run = spawnSync(process.execPath, [sessionScript, file, streams.join(',')], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env });
     if (run.status !== 0) throw new Error(`session on ${file} failed: ${run.stderr.trim()}`);
     return JSON.parse(run.stdout) as SessionResult;
   };

@@ -3,10 +3,10 @@
  * without holding the capture in memory (streamScanner.ts: one stream at a time, read on demand).
  * Large captures are shared between worker threads (one per core, up to four) that take blocks of
  * streams from a common cursor; results reach the caller stream by stream, with progress. Then
- * the capture-scope rules, which relate streams to each other, run in the first worker over the
+ * the capture-scope rules, which relate streams to each other, run in the last worker over the
  * streams they can need (chosen from the scan's rows: for "who made the 502", streams with a
  * 502/503/504 and those with the same request), which read their bytes from the file when a rule
- * touches them (lazyStreams.ts). Every worker ends with the scan.
+ * touches them (lazyStreams.ts). A worker ends as soon as no stream is left for it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -103,6 +103,8 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
   const cursor = StreamCursor.create(index.conversations.length);
   const analyses = options.keepAnalyses ? new Map<number, AnalysedConnection>() : undefined;
   let pool: ScanWorker[] | undefined;
+  /** The worker that finished the scan last: it stays for the capture-scope rules. */
+  let last: ScanWorker | undefined;
 
   if (workers === 0) {
     await scanStreams(
@@ -125,6 +127,7 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
     const stop = new AbortController();
     const forward = () => stop.abort();
     options.signal?.addEventListener('abort', forward);
+    let running = workers;
     try {
       await Promise.all(
         pool.map((worker, w) =>
@@ -136,10 +139,17 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
                 onProgress(done.reduce((sum, n) => sum + n, 0));
               }
             })
-            .catch((error: unknown) => {
-              stop.abort();
-              throw error;
-            }),
+            .then(
+              () => {
+                // Out of streams: a worker goes at once (its memory with it) unless it is the last.
+                if (--running > 0) worker.terminate();
+                else last = worker;
+              },
+              (error: unknown) => {
+                stop.abort();
+                throw error;
+              },
+            ),
         ),
       );
     } catch (error) {
@@ -148,10 +158,8 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
     } finally {
       options.signal?.removeEventListener('abort', forward);
     }
-    // The first worker stays for the capture-scope rules; the others go.
-    for (const worker of pool.slice(1)) worker.terminate();
     if (options.signal?.aborted) {
-      pool[0].terminate();
+      for (const worker of pool) worker.terminate();
       throw new ScanAbortedError('scan cancelled');
     }
   }
@@ -171,8 +179,8 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
       const findings = needed.filter((stream) => (results[stream]?.findings.length ?? 0) > 0).map((stream) => [stream, results[stream]!.findings] as const);
       if (needed.length === 0) {
         // No candidate: no hit.
-      } else if (pool) {
-        await pool[0].run({ job: 'capture-rules', streams: needed, findings }, options.signal, (message) => {
+      } else if (last) {
+        await last.run({ job: 'capture-rules', streams: needed, findings }, options.signal, (message) => {
           if (message.type === 'capture-findings') captureFindings = message.findings;
         });
       } else {
