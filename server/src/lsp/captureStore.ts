@@ -37,8 +37,13 @@ interface Entry {
   done: boolean;
   /** The table order last asked for: pages of one query are slices of it. */
   order?: { readonly key: string; readonly rows: readonly ConversationSummary[]; readonly positions: readonly number[] };
-  /** The display filter last run on this file. */
-  displayFilter?: { readonly expression: string; readonly outcome: Promise<DisplayFilterOutcome> };
+}
+
+/** The display filter last run on a file (while the file is unchanged). */
+interface KeptDisplayFilter {
+  readonly stamp: string;
+  readonly expression: string;
+  readonly outcome: Promise<DisplayFilterOutcome>;
 }
 
 async function stampOf(file: string): Promise<string> {
@@ -67,6 +72,8 @@ export class CaptureStore {
   /** Callers waiting for a file's index (or for its analysis to settle first). */
   private readonly indexWaiters = new Map<string, ((entry: Entry | undefined) => void)[]>();
   private readonly findingsByStream = new WeakMap<CaptureAnalysis, Map<number, Finding[]>>();
+  /** Kept apart from the analyses: a filter can be typed before the capture's analysis starts. */
+  private readonly displayFilters = new Map<string, KeptDisplayFilter>();
 
   async open(file: string, options: AnalyzeOptions): Promise<CaptureAnalysis> {
     // A key log (which grows as sessions are added) is part of what the analysis depends on.
@@ -212,7 +219,7 @@ export class CaptureStore {
       return { total: unfiltered, start, rows, unfiltered };
     }
     const all = index.conversations.map((_, i) => rowOf(i));
-    return this.pageOf(entry, all, findingsSoFar, start, count, query, signal, tshark);
+    return this.pageOf(file, entry, all, findingsSoFar, start, count, query, signal, tshark);
   }
 
   /** A page of a finished analysis, sorted and filtered by `query`. */
@@ -232,11 +239,11 @@ export class CaptureStore {
       byStream = groupByStream(analysis.findings);
       this.findingsByStream.set(analysis, byStream);
     }
-    const entry = this.entries.get(file);
-    return this.pageOf(entry, rows, byStream, start, count, query, signal, tshark, file);
+    return this.pageOf(file, this.entries.get(file), rows, byStream, start, count, query, signal, tshark);
   }
 
   private async pageOf(
+    file: string,
     entry: Entry | undefined,
     rows: readonly ConversationSummary[],
     findingsByStream: ReadonlyMap<number, readonly Finding[]>,
@@ -245,17 +252,13 @@ export class CaptureStore {
     query: ConversationQuery | undefined,
     signal: AbortSignal | undefined,
     tshark: TsharkOptions | undefined,
-    file?: string,
   ): Promise<ConversationsResult> {
     const expression = query?.displayFilter?.trim();
     let displayFilterStreams: ReadonlySet<number> | undefined;
-    if (expression && file) {
+    if (expression) {
       const outcome = await this.displayFilter(file, expression, { ...tshark, signal });
       // An invalid filter keeps no rows; its error is shown under the filter box.
       displayFilterStreams = 'streams' in outcome ? outcome.streams : new Set();
-    } else if (expression && entry) {
-      const outcome = await entry.displayFilter?.outcome;
-      displayFilterStreams = outcome && 'streams' in outcome && entry.displayFilter?.expression === expression ? outcome.streams : new Set();
     }
     const key = JSON.stringify({ sort: query?.sort, text: query?.text?.trim(), expression });
     let positions = entry?.order?.key === key && entry.order.rows === rows ? entry.order.positions : undefined;
@@ -273,18 +276,16 @@ export class CaptureStore {
    * Runs `expression` over `file` with tshark, or answers from the last run of the same one. A
    * new expression replaces the kept one; a cancelled run is not kept.
    */
-  displayFilter(file: string, expression: string, options: TsharkOptions & { signal?: AbortSignal } = {}): Promise<DisplayFilterOutcome> {
-    const entry = this.entries.get(file);
-    if (entry?.displayFilter?.expression === expression) return entry.displayFilter.outcome;
-    const outcome = streamsMatching(file, expression, options);
-    if (entry) {
-      const kept = { expression, outcome };
-      entry.displayFilter = kept;
-      outcome.catch(() => {
-        if (entry.displayFilter === kept) entry.displayFilter = undefined;
-      });
-    }
-    return outcome;
+  async displayFilter(file: string, expression: string, options: TsharkOptions & { signal?: AbortSignal } = {}): Promise<DisplayFilterOutcome> {
+    const stamp = await stampOf(file);
+    const last = this.displayFilters.get(file);
+    if (last && last.stamp === stamp && last.expression === expression) return last.outcome;
+    const kept: KeptDisplayFilter = { stamp, expression, outcome: streamsMatching(file, expression, options) };
+    this.displayFilters.set(file, kept);
+    kept.outcome.catch(() => {
+      if (this.displayFilters.get(file) === kept) this.displayFilters.delete(file);
+    });
+    return kept.outcome;
   }
 
   /**
