@@ -8,32 +8,51 @@ import type { StreamAnalysis } from '../analysis/analyzeCapture';
 import { payloadRuns } from '../document/streamView';
 import { TextBuilder } from '../document/textBuilder';
 import type { HttpMessage } from '../http/httpMessage';
+import { fragmentRange, type Http2Message } from '../http2/http2Conversation';
 import { directionOf } from '../tcp/tcpReassembler';
+import { escapeLatin1 } from '../text/escapeBytes';
+import { chosenExchanges } from './exchanges';
 
 /**
- * One exchange (0-based), or every exchange of the conversation, separated by an empty line. A
- * conversation with no HTTP/1.x exchange (HTTP/2, TLS without keys, other TCP) is copied as its
+ * HTTP/2 has no header bytes to show (HPACK): its fields are written decoded, `name: value` a
+ * line, then an empty line and the DATA payloads as sent, then the trailers.
+ */
+function writeHttp2Message(builder: TextBuilder, bytes: Uint8Array, message: Http2Message): void {
+  if (!message.headers && message.data.length === 0) return;
+  builder.endLine();
+  for (const field of message.headers?.fields ?? []) builder.writeLine(escapeLatin1(`${field.name}: ${field.value}`));
+  builder.writeLine('');
+  for (const frame of message.data) builder.writeBytes(message.direction, bytes, ...fragmentRange(bytes, frame));
+  for (const field of message.trailers?.fields ?? []) builder.writeLine(escapeLatin1(`${field.name}: ${field.value}`));
+}
+
+/**
+ * One exchange (index as in exchanges.ts), or every exchange of the conversation, separated by an
+ * empty line. A conversation with no exchange (TLS without keys, other TCP) is copied as its
  * payload in capture order, each side's turn starting a line.
  */
 export function exchangeText(analysis: StreamAnalysis, exchange?: number): string {
-  const { connection, http } = analysis;
-  if (exchange !== undefined && !http.exchanges[exchange]) throw new RangeError(`Stream ${connection.stream} has no exchange ${exchange + 1}.`);
+  const { connection } = analysis;
+  const chosen = chosenExchanges(analysis, exchange);
   const builder = new TextBuilder({
     'client-to-server': connection.clientToServer.bytes.length,
     'server-to-client': connection.serverToClient.bytes.length,
   });
-  if (exchange === undefined && http.exchanges.length === 0) {
+  if (chosen.length === 0) {
     for (const run of payloadRuns(analysis)) {
       builder.endLine();
       builder.writeBytes(run.direction, directionOf(connection, run.direction).bytes, run.offset, run.offset + run.length);
     }
     return builder.text();
   }
-  const chosen = exchange === undefined ? http.exchanges : [http.exchanges[exchange]];
-  chosen.forEach((current, index) => {
+  chosen.forEach((item, index) => {
     if (index > 0) builder.writeLine('');
-    const messages = [current.request, ...current.interim, current.response].filter((m): m is HttpMessage => m !== undefined);
-    for (const message of messages) {
+    if (item.kind === 'http2') {
+      for (const message of [item.stream.request, item.stream.response]) writeHttp2Message(builder, directionOf(connection, message.direction).bytes, message);
+      return;
+    }
+    const { request, interim, response } = item.exchange;
+    for (const message of [request, ...interim, response].filter((m): m is HttpMessage => m !== undefined)) {
       const direction = message.kind === 'request' ? 'client-to-server' : 'server-to-client';
       builder.endLine();
       builder.writeBytes(direction, directionOf(connection, direction).bytes, message.offset, message.end);

@@ -1,14 +1,18 @@
 /**
- * HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/) from parsed HTTP/1.x exchanges, so a
- * captured conversation opens in browser dev tools and HAR viewers. Headers are the wire's
- * (latin1, name case kept, duplicates kept); bodies are decoded (decodeBody.ts) and written as
- * text when they are text, base64 otherwise; timings come from the frames that carried the bytes.
+ * HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/) from parsed HTTP/1.x exchanges and
+ * HTTP/2 streams, so a captured conversation opens in browser dev tools and HAR viewers. Headers
+ * are the wire's (HTTP/1.x: latin1, name case kept, duplicates kept; HTTP/2: the decoded HPACK
+ * fields, pseudo-headers included as browsers write them); bodies are decoded (decodeBody.ts) and
+ * written as text when they are text, base64 otherwise; timings come from the frames that carried
+ * the bytes.
  */
 import type { Direction } from '../../../protocol/model';
 import type { StreamAnalysis } from '../analysis/analyzeCapture';
-import { decodeBody, decodedText, type DecodedBody } from '../http/decodeBody';
+import { decodeBody, decodeHttp2Body, decodedText, type DecodedBody } from '../http/decodeBody';
 import { fieldsNamed, type HeaderField, type HttpMessage, type HttpRequest, type HttpResponse } from '../http/httpMessage';
+import type { Http2Field, Http2Message, Http2Stream } from '../http2/http2Conversation';
 import { directionOf, spanAt } from '../tcp/tcpReassembler';
+import { chosenExchanges } from './exchanges';
 
 export interface HarNameValue {
   readonly name: string;
@@ -126,9 +130,10 @@ export function formPairs(text: string): HarNameValue[] {
     });
 }
 
-function requestCookies(request: HttpRequest): HarCookie[] {
-  return fieldsNamed(request, 'cookie')
-    .flatMap((field) => field.value.split(';'))
+/** Cookie field values (RFC 6265 §4.2) → name/value pairs. */
+function requestCookies(values: readonly string[]): HarCookie[] {
+  return values
+    .flatMap((value) => value.split(';'))
     .map((pair) => pair.trim())
     .filter((pair) => pair.length > 0)
     .map((pair) => {
@@ -137,10 +142,10 @@ function requestCookies(request: HttpRequest): HarCookie[] {
     });
 }
 
-/** Set-Cookie (RFC 6265 §4.1): `name=value` then attributes. */
-function responseCookies(response: HttpResponse): HarCookie[] {
-  return fieldsNamed(response, 'set-cookie').map((field) => {
-    const [pair, ...attributes] = field.value.split(';');
+/** Set-Cookie values (RFC 6265 §4.1): `name=value` then attributes. */
+function responseCookies(values: readonly string[]): HarCookie[] {
+  return values.map((value) => {
+    const [pair, ...attributes] = value.split(';');
     const equals = pair.indexOf('=');
     const cookie: { -readonly [K in keyof HarCookie]: HarCookie[K] } = {
       name: (equals < 0 ? pair : pair.slice(0, equals)).trim(),
@@ -227,7 +232,7 @@ async function harRequest(analysis: StreamAnalysis, request: HttpRequest): Promi
     method: request.requestLine.method,
     url,
     httpVersion: request.requestLine.version || 'HTTP/0.9',
-    cookies: requestCookies(request),
+    cookies: requestCookies(fieldsNamed(request, 'cookie').map((field) => field.value)),
     headers: headers(request.headers),
     queryString: queryString(url),
     ...(postData ? { postData } : {}),
@@ -257,7 +262,7 @@ async function harResponse(analysis: StreamAnalysis, response: HttpResponse | un
     status: response.statusLine.status,
     statusText: response.statusLine.reason,
     httpVersion: response.statusLine.version,
-    cookies: responseCookies(response),
+    cookies: responseCookies(fieldsNamed(response, 'set-cookie').map((field) => field.value)),
     headers: headers(response.headers),
     content,
     redirectURL: fieldsNamed(response, 'location')[0]?.value ?? '',
@@ -266,12 +271,8 @@ async function harResponse(analysis: StreamAnalysis, response: HttpResponse | un
   };
 }
 
-async function harEntry(analysis: StreamAnalysis, request: HttpRequest, response: HttpResponse | undefined): Promise<HarEntry> {
-  const requestStart = timeAt(analysis, 'client-to-server', request.offset);
-  const requestEnd = timeAt(analysis, 'client-to-server', Math.max(request.offset, request.end - 1));
-  const responseStart = response ? timeAt(analysis, 'server-to-client', response.offset) : requestEnd;
-  const responseEnd = response ? timeAt(analysis, 'server-to-client', Math.max(response.offset, response.end - 1)) : requestEnd;
-  const timings: HarTimings = {
+function timings(requestStart: number, requestEnd: number, responseStart: number, responseEnd: number): HarTimings {
+  return {
     blocked: -1,
     dns: -1,
     connect: -1,
@@ -280,34 +281,118 @@ async function harEntry(analysis: StreamAnalysis, request: HttpRequest, response
     receive: milliseconds(responseEnd - responseStart),
     ssl: -1,
   };
+}
+
+function entry(analysis: StreamAnalysis, startedAt: number, times: HarTimings, request: HarRequest, response: HarResponse): HarEntry {
   return {
-    startedDateTime: new Date(requestStart * 1000).toISOString(),
-    time: timings.send + timings.wait + timings.receive,
-    request: await harRequest(analysis, request),
-    response: await harResponse(analysis, response),
+    startedDateTime: new Date(startedAt * 1000).toISOString(),
+    time: times.send + times.wait + times.receive,
+    request,
+    response,
     cache: {},
-    timings,
+    timings: times,
     serverIPAddress: analysis.connection.server.address,
     connection: String(analysis.connection.stream),
   };
 }
 
-/** The HAR of a conversation's HTTP/1.x exchanges (or of one of them). Exchanges with no request have no entry. */
-export async function buildHar(analysis: StreamAnalysis, options: HarOptions): Promise<Har> {
-  const { exchanges } = analysis.http;
-  if (options.exchange !== undefined && !exchanges[options.exchange]) {
-    throw new RangeError(`Stream ${analysis.connection.stream} has no exchange ${options.exchange + 1}.`);
+async function harEntry(analysis: StreamAnalysis, request: HttpRequest, response: HttpResponse | undefined): Promise<HarEntry> {
+  const requestStart = timeAt(analysis, 'client-to-server', request.offset);
+  const requestEnd = timeAt(analysis, 'client-to-server', Math.max(request.offset, request.end - 1));
+  const responseStart = response ? timeAt(analysis, 'server-to-client', response.offset) : requestEnd;
+  const responseEnd = response ? timeAt(analysis, 'server-to-client', Math.max(response.offset, response.end - 1)) : requestEnd;
+  const times = timings(requestStart, requestEnd, responseStart, responseEnd);
+  return entry(analysis, requestStart, times, await harRequest(analysis, request), await harResponse(analysis, response));
+}
+
+//#region HTTP/2
+const valuesOf = (fields: readonly Http2Field[], name: string) => fields.filter((field) => field.name === name).map((field) => field.value);
+
+/** The first and last frame offsets of a message (headers, DATA, trailers), if it has any. */
+function messageSpan(message: Http2Message): [number, number] | undefined {
+  const offsets = [message.headers?.offset, ...message.data.map((frame) => frame.offset), message.trailers?.offset].filter((offset): offset is number => offset !== undefined);
+  return offsets.length ? [Math.min(...offsets), Math.max(...offsets)] : undefined;
+}
+
+async function http2Content(analysis: StreamAnalysis, message: Http2Message): Promise<{ content: HarContent; text?: string; encoding?: 'base64'; body: DecodedBody }> {
+  const body = await decodeHttp2Body(directionOf(analysis.connection, message.direction).bytes, message);
+  const { text, encoding } = bodyText(body);
+  const content: HarContent = {
+    size: body.bytes.length,
+    ...(body.undone.length ? { compression: body.bytes.length - body.payload.length } : {}),
+    mimeType: valuesOf(message.headers?.fields ?? [], 'content-type')[0] ?? '',
+    ...(body.bytes.length ? { text } : {}),
+    ...(encoding && body.bytes.length ? { encoding } : {}),
+    ...comment(body),
+  };
+  return { content, text, encoding, body };
+}
+
+/** An HTTP/2 stream as a HAR entry; undefined when its request headers are not in the capture. */
+async function http2Entry(analysis: StreamAnalysis, stream: Http2Stream): Promise<HarEntry | undefined> {
+  const requestFields = stream.request.headers?.fields;
+  const requestSpan = messageSpan(stream.request);
+  if (!requestFields || !requestSpan) return undefined;
+  const field = (name: string) => valuesOf(requestFields, name)[0];
+  const server = analysis.connection.server;
+  const authority = field(':authority') ?? field('host') ?? `${server.address}:${server.port}`;
+  const url = `${field(':scheme') ?? (analysis.tls ? 'https' : 'http')}://${authority}${field(':path') ?? ''}`;
+  const contentType = field('content-type') ?? '';
+  let postData: HarPostData | undefined;
+  if (stream.request.dataLength > 0) {
+    const { text, encoding, body } = await http2Content(analysis, stream.request);
+    postData = { mimeType: contentType, text: text ?? '', ...(encoding ? { comment: 'text is base64' } : comment(body)) };
   }
-  const chosen = options.exchange === undefined ? exchanges : [exchanges[options.exchange]];
+  const request: HarRequest = {
+    method: field(':method') ?? '',
+    url,
+    httpVersion: 'HTTP/2',
+    cookies: requestCookies(valuesOf(requestFields, 'cookie')),
+    headers: requestFields.map((field) => ({ name: field.name, value: field.value })),
+    queryString: queryString(url),
+    ...(postData ? { postData } : {}),
+    headersSize: -1,
+    bodySize: stream.request.dataLength,
+  };
+  const responseFields = stream.response.headers?.fields;
+  const responseSpan = messageSpan(stream.response);
+  const response: HarResponse = responseFields
+    ? {
+        status: Number(valuesOf(responseFields, ':status')[0] ?? 0),
+        statusText: '',
+        httpVersion: 'HTTP/2',
+        cookies: responseCookies(valuesOf(responseFields, 'set-cookie')),
+        headers: [...responseFields, ...(stream.response.trailers?.fields ?? [])].map((field) => ({ name: field.name, value: field.value })),
+        content: (await http2Content(analysis, stream.response)).content,
+        redirectURL: valuesOf(responseFields, 'location')[0] ?? '',
+        headersSize: -1,
+        bodySize: stream.response.dataLength,
+      }
+    : await harResponse(analysis, undefined);
+  const [requestStart, requestEnd] = requestSpan.map((offset) => timeAt(analysis, stream.request.direction, offset));
+  const [responseStart, responseEnd] = (responseSpan ?? [requestSpan[1], requestSpan[1]]).map((offset) => timeAt(analysis, stream.response.direction, offset));
+  return entry(analysis, requestStart, timings(requestStart, requestEnd, responseStart, responseEnd), request, response);
+}
+//#endregion
+
+/**
+ * The HAR of a conversation's exchanges (or of one of them: index as in exchanges.ts). An
+ * exchange whose request is not in the capture has no entry; the log's comment counts them.
+ */
+export async function buildHar(analysis: StreamAnalysis, options: HarOptions): Promise<Har> {
+  const chosen = chosenExchanges(analysis, options.exchange);
   const entries: HarEntry[] = [];
-  for (const exchange of chosen) if (exchange.request) entries.push(await harEntry(analysis, exchange.request, exchange.response));
+  for (const item of chosen) {
+    const made = item.kind === 'http1' ? item.exchange.request && (await harEntry(analysis, item.exchange.request, item.exchange.response)) : await http2Entry(analysis, item.stream);
+    if (made) entries.push(made);
+  }
   const skipped = chosen.length - entries.length;
   return {
     log: {
       version: '1.2',
       creator: { name: 'Wirelens', version: options.creatorVersion },
       entries,
-      ...(skipped ? { comment: `${skipped} response${skipped === 1 ? '' : 's'} without a request in the capture left out.` } : {}),
+      ...(skipped ? { comment: `${skipped} exchange${skipped === 1 ? '' : 's'} without a request in the capture left out.` } : {}),
     },
   };
 }

@@ -7,12 +7,12 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Direction } from '../../../protocol/model';
 import type { StreamAnalysis } from '../analysis/analyzeCapture';
 import { messagesWithBodies } from '../document/streamView';
-import { decodeBody, parseContentType } from '../http/decodeBody';
-import { fieldsNamed } from '../http/httpMessage';
+import { decodeBody, decodeHttp2Body, type DecodedBody } from '../http/decodeBody';
+import { fieldValue } from '../http2/http2Conversation';
 import { directionOf } from '../tcp/tcpReassembler';
+import { chosenExchanges } from './exchanges';
 
 /** Longest name written, in characters, extension included (file systems allow 255 bytes). */
 const MAX_NAME = 100;
@@ -107,22 +107,29 @@ export interface ExportedObject {
   readonly note?: string;
 }
 
-/** Writes every body (or one exchange's) of a conversation, decoded, into `folder`. */
+/** Writes every body (or one exchange's: index as in exchanges.ts) of a conversation, decoded, into `folder`. */
 export async function exportHttpObjects(analysis: StreamAnalysis, folder: string, exchange?: number): Promise<ExportedObject[]> {
   const target = path.resolve(folder);
-  const { exchanges } = analysis.http;
-  if (exchange !== undefined && !exchanges[exchange]) throw new RangeError(`Stream ${analysis.connection.stream} has no exchange ${exchange + 1}.`);
+  const chosen = chosenExchanges(analysis, exchange);
   await fs.mkdir(target, { recursive: true });
   const written: ExportedObject[] = [];
-  for (const current of exchange === undefined ? exchanges : [exchanges[exchange]]) {
-    const requestTarget = current.request?.requestLine.target ?? '';
-    for (const message of messagesWithBodies(current)) {
-      const direction: Direction = message.kind === 'request' ? 'client-to-server' : 'server-to-client';
-      const body = await decodeBody(directionOf(analysis.connection, direction).bytes, message);
-      const { mediaType } = parseContentType(fieldsNamed(message, 'content-type')[0]?.value);
-      const file = await writeNew(target, objectFileName(requestTarget, mediaType, message.kind), body.bytes);
-      written.push({ file, bytes: body.bytes.length, ...(body.notes.length ? { note: body.notes.join(' ') } : {}) });
+  const write = async (body: DecodedBody, requestTarget: string, kind: 'request' | 'response') => {
+    const file = await writeNew(target, objectFileName(requestTarget, body.mediaType, kind), body.bytes);
+    written.push({ file, bytes: body.bytes.length, ...(body.notes.length ? { note: body.notes.join(' ') } : {}) });
+  };
+  const bytesOf = (direction: 'client-to-server' | 'server-to-client') => directionOf(analysis.connection, direction).bytes;
+  for (const item of chosen) {
+    if (item.kind === 'http1') {
+      const requestTarget = item.exchange.request?.requestLine.target ?? '';
+      for (const message of messagesWithBodies(item.exchange)) {
+        await write(await decodeBody(bytesOf(message.kind === 'request' ? 'client-to-server' : 'server-to-client'), message), requestTarget, message.kind);
+      }
+      continue;
     }
+    const { request, response } = item.stream;
+    const requestTarget = fieldValue(request.headers, ':path') ?? '';
+    if (request.dataLength > 0) await write(await decodeHttp2Body(bytesOf(request.direction), request), requestTarget, 'request');
+    if (response.dataLength > 0) await write(await decodeHttp2Body(bytesOf(response.direction), response), requestTarget, 'response');
   }
   return written;
 }

@@ -41,12 +41,20 @@ export function cutBy(stream: Http2Stream, http2: Http2Conversation): string | u
   return goaway ? `GOAWAY ${errorCodeName(goaway.errorCode)} from ${SENDER[goaway.direction]}` : undefined;
 }
 
+/**
+ * The HTTP/2 streams a conversation lists as exchanges (those with headers, or the upgraded
+ * stream 1), in order: exchange rows, and the exports that take an exchange index, count them
+ * after the HTTP/1.x exchanges.
+ */
+export function listedHttp2Streams(http: HttpConversation): Http2Stream[] {
+  return (http.http2?.streams ?? []).filter((stream) => stream.request.headers || stream.response.headers || stream.upgraded);
+}
+
 export function summarizeHttp2(http: HttpConversation): ExchangeSummary[] {
   const http2 = http.http2;
   if (!http2) return [];
   const upgradeRequest = http.requests[http.requests.length - 1];
-  return http2.streams
-    .filter((stream) => stream.request.headers || stream.response.headers || stream.upgraded)
+  return listedHttp2Streams(http)
     .map((stream) => {
       const status = fieldValue(stream.response.headers, ':status');
       const grpc = grpcStatusOf(stream);

@@ -26,13 +26,19 @@ describe('exchangeText', () => {
     assert.throws(() => exchangeText(stream, 2), /no exchange 3/);
   });
 
-  it('a conversation without HTTP/1.x exchanges is copied as its payload in capture order', async () => {
+  it('HTTP/2 exchanges are their decoded fields, then the DATA bytes as sent, then the trailers', async () => {
     const h2c = (await analyzeCaptureFile(sample('h2c-grpc.pcapng'))).streams.get(0)!;
-    assert.equal(h2c.http.exchanges.length, 0);
-    const text = exchangeText(h2c);
-    assert.ok(text.includes('\nPRI * HTTP/2.0\n\nSM\n\n'), 'the client preface, on a line of its own after the server’s first frame');
-    assert.ok(text.startsWith('\\x00\\x00\\x00\\x04'), 'the server’s SETTINGS frame came first in the capture');
+    const grpc = exchangeText(h2c, 1).split('\n');
+    assert.deepEqual(grpc.slice(0, 2), [':method: POST', ':path: /orders.v1.Orders/Get']);
+    assert.ok(grpc.includes('\\x00\\x00\\x00\\x00\\x02\\x08*'), 'the gRPC message, escaped');
+    assert.deepEqual(grpc.slice(-3), ['grpc-status: 5', 'grpc-message: order 42 not found', '']);
+    assert.match(exchangeText(h2c), /:path: \/hello[\s\S]*:path: \/orders\.v1\.Orders\/Get/);
+  });
+
+  it('a conversation without exchanges (TLS, no keys) is copied as its payload in capture order', async () => {
+    const tls = (await analyzeCaptureFile(sample('tls12-unknown-ca.pcapng'))).streams.get(0)!;
+    const text = exchangeText(tls);
+    assert.ok(text.startsWith('\\x16\\x03\\x01'), 'a TLS record header, escaped');
     assert.doesNotMatch(text, UNSAFE_CHARS);
-    assert.match(text, /hello from \/hello/);
   });
 });

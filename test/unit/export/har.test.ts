@@ -167,3 +167,22 @@ describe('buildHar', () => {
     assert.deepEqual(formPairs('a=%zz&=b&c'), [{ name: 'a', value: '%zz' }, { name: '', value: 'b' }, { name: 'c', value: '' }]);
   });
 });
+
+describe('buildHar on HTTP/2', () => {
+  it('h2c streams become HTTP/2 entries with their decoded fields, URL from the pseudo-headers, bodies decoded', async () => {
+    const stream = (await analyzeCaptureFile(sample('h2c-grpc.pcapng'))).streams.get(0)!;
+    const har = await buildHar(stream, { creatorVersion: 'test' });
+    assertValidHar(har);
+    const [hello, grpc] = har.log.entries;
+    assert.equal(hello.request.httpVersion, 'HTTP/2');
+    assert.match(hello.request.url, /^http:\/\/127\.0\.0\.1:\d+\/hello$/);
+    assert.equal(hello.response.status, 200);
+    assert.equal(hello.response.content.text, 'hello from /hello\n');
+    assert.equal(grpc.request.method, 'POST');
+    assert.equal(grpc.request.postData?.mimeType, 'application/grpc');
+    assert.equal(Buffer.from(grpc.request.postData!.text, 'base64').length, 7, 'the gRPC message, base64');
+    assert.ok(grpc.response.headers.some((h) => h.name === 'grpc-status' && h.value === '5'), 'trailers are listed with the headers');
+    const only = await buildHar(stream, { creatorVersion: 'test', exchange: 1 });
+    assert.deepEqual(only.log.entries.map((e) => e.request.url), [grpc.request.url]);
+  });
+});

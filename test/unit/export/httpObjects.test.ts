@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture';
 import { exportHttpObjects, objectFileName } from '../../../server/src/export/httpObjects';
-import { sharedCapturesDir, streamOf, tshark } from '../helpers';
+import { sample, sharedCapturesDir, streamOf, tshark } from '../helpers';
 
 describe('objectFileName', () => {
   const cases: [target: string, mediaType: string | undefined, expected: string][] = [
@@ -70,5 +70,19 @@ describe('exportHttpObjects', () => {
     assert.equal(fs.readFileSync(path.join(folder, 'same.txt'), 'utf8'), 'already here');
     assert.equal(fs.readFileSync(path.join(folder, 'same (2).txt'), 'utf8'), 'body 2');
     assert.ok(!fs.existsSync(path.join(folder, '..', 'escape.txt')));
+  });
+});
+
+describe('exportHttpObjects on HTTP/2', () => {
+  let folder: string;
+  beforeEach(() => (folder = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelens-objects-'))));
+  afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+  it('writes each stream’s DATA, decoded, named after :path', async () => {
+    const stream = (await analyzeCaptureFile(sample('h2c-grpc.pcapng'))).streams.get(0)!;
+    const written = await exportHttpObjects(stream, folder);
+    assert.deepEqual(written.map((object) => path.basename(object.file)), ['hello.txt', 'Get.request.bin']);
+    assert.equal(fs.readFileSync(path.join(folder, 'hello.txt'), 'utf8'), 'hello from /hello\n');
+    assert.equal(fs.statSync(path.join(folder, 'Get.request.bin')).size, 7);
   });
 });
