@@ -21,8 +21,6 @@ export const Commands = {
 export const SELECTED_CONVERSATION_CONTEXT = 'wirelens.activeEditorHasSelection';
 /** Captures bigger than this many MB ask before they are read (`wirelens.maxFileSizeMB`; 0: never ask). */
 export const MAX_FILE_SIZE_SETTING = 'maxFileSizeMB';
-/** Documents of the language the TextMate grammar colours (syntaxes/wirelens-stream.tmLanguage.json). */
-export const STREAM_LANGUAGE = 'wirelens-stream';
 /** True while the active capture editor shows a capture that is still running (editor toolbar). */
 export const CAPTURING_CONTEXT = 'wirelens.activeEditorCapturing';
 /** The setting holding named pipe sources (restricted in untrusted workspaces). */
