@@ -8,6 +8,7 @@ import type { Direction, DecodedBodyView, StreamView, StreamViewFinding, StreamV
 import type { StreamAnalysis } from '../analysis/analyzeCapture';
 import { decodeBody, decodeHttp2Body, presentBody, type DecodedBody } from '../http/decodeBody';
 import type { Http2Message, Http2Stream } from '../http2/http2Conversation';
+import { listedHttp2Streams } from '../http2/summarizeHttp2';
 import type { HttpExchange } from '../http/httpConversation';
 import type { HttpMessage } from '../http/httpMessage';
 import { ruleById } from '../rules';
@@ -145,9 +146,10 @@ export async function buildStreamView(capture: string, analysis: StreamAnalysis)
       if (bodyCount++ < MAX_VIEW_BODIES) bodies.push(await http1BodyView(analysis, message, index));
     }
   }
-  for (const [index, stream] of (http.http2?.streams ?? []).entries()) {
+  // Numbered as the table's exchange rows: HTTP/2 streams after the HTTP/1.x exchanges.
+  for (const [index, stream] of listedHttp2Streams(http).entries()) {
     for (const message of [stream.request, stream.response]) {
-      if (message.dataLength > 0 && bodyCount++ < MAX_VIEW_BODIES) bodies.push(await http2BodyView(analysis, stream, message, index));
+      if (message.dataLength > 0 && bodyCount++ < MAX_VIEW_BODIES) bodies.push(await http2BodyView(analysis, stream, message, http.exchanges.length + index));
     }
   }
   const cuts = [
