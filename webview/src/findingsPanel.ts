@@ -33,6 +33,8 @@ function verdictList(rule: RuleInfo): HTMLElement {
 }
 
 const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
+/** Findings listed per group; the rest are counted (the table's Find box with the rule id lists their conversations). */
+const LISTED_PER_RULE = 200;
 
 /**
  * `openRules` holds the rule ids whose group is open (the first group opens when it is empty and
@@ -75,7 +77,7 @@ export function renderFindingsPanel(
       group.append(rfc, verdictList(rule));
     }
     const list = element('ul', { class: 'finding-list' });
-    for (const hit of hits) {
+    for (const hit of hits.slice(0, LISTED_PER_RULE)) {
       const where = `stream ${hit.stream}, ${hit.direction}, frame ${hit.frame}`;
       const button = element(
         'button',
@@ -86,6 +88,9 @@ export function renderFindingsPanel(
       const item = element('li');
       item.append(button);
       list.append(item);
+    }
+    if (hits.length > LISTED_PER_RULE) {
+      list.append(element('li', { class: 'hint' }, `… and ${hits.length - LISTED_PER_RULE} more: type ${ruleId} in Find to list their conversations.`));
     }
     group.append(list);
     panel.append(group);
