@@ -16,7 +16,7 @@ import {
 } from '../../protocol/lspProtocol';
 import type { CaptureSummary, LiveCaptureStatus } from '../../protocol/model';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../protocol/webviewProtocol';
-import type { WirelensClient } from './client';
+import { isServerGone, type WirelensClient } from './client';
 import { CAPTURE_VIEW_TYPE, Commands, DISPLAY_FILTER_SETTING, SETTINGS_SECTION } from './constants';
 import type { LiveCaptureController } from './liveCapture';
 import { confirmCaptureSize } from './captureSizeGuard';
@@ -216,13 +216,16 @@ class CaptureEditorSession implements vscode.Disposable {
     } catch (error) {
       // A newer load (the webview reloaded) replaced this one: its own messages follow.
       if (this.load !== load) return;
+      const gone = isServerGone(error);
       const message = load.token.isCancellationRequested
         ? 'Loading was cancelled. Reopen the file to try again.'
-        : error instanceof Error
+        : gone
+          ? 'The Wirelens server stopped; the capture loads again once it has restarted.'
+          : error instanceof Error
           ? error.message
           : String(error);
       this.post({ type: 'error', message });
-      if (!load.token.isCancellationRequested) void showWirelensError(error);
+      if (!load.token.isCancellationRequested && !gone) void showWirelensError(error);
     } finally {
       load.dispose();
       if (this.load === load) this.load = undefined;

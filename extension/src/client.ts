@@ -3,12 +3,21 @@
  * need, as vscode-eslint does, and stops it on deactivate. No analysis happens here.
  */
 import * as vscode from 'vscode';
-import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { ErrorCodes, LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { LiveCaptureNotification, LoadProgressNotification, ScanUpdateNotification, type LoadProgressParams, type ScanUpdateParams } from '../../protocol/lspProtocol';
 import type { LiveCaptureStatus } from '../../protocol/model';
 import { STREAM_SCHEME } from '../../protocol/streamUri';
 import { SETTINGS_SECTION } from './constants';
 import { SERVER_PROCESS_ENV } from './serverProcess';
+
+/**
+ * True when a request failed because the server went away under it (it died; the client
+ * restarts it and onDidRestart fires): nothing the user must act on.
+ */
+export function isServerGone(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === ErrorCodes.PendingResponseRejected || code === ErrorCodes.ConnectionInactive;
+}
 
 export class WirelensClient implements vscode.Disposable {
   private starting?: Promise<LanguageClient>;

@@ -34,7 +34,8 @@ function captureTools(): ProcessEntry[] {
   return table.filter((p) => CAPTURE_TOOLS.has(p.name) && (below.has(p.pid) || hasEnvironment(p.pid, RUN_MARKER)));
 }
 
-const readersOf = (file: string) => () => captureTools().filter((p) => p.argv.includes(file));
+/** The tshark reading `file` (capinfos reads it too, briefly, at the start). */
+const readersOf = (file: string) => () => captureTools().filter((p) => p.name === 'tshark' && p.argv.includes(file));
 
 /** The Wirelens language server: the node child of this extension host running dist/server.js. */
 function languageServer(): ProcessEntry | undefined {
@@ -107,6 +108,8 @@ describe('Processes: none left behind; the server restarts and editors recover',
   });
 
   afterEach(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
+  // The client's "server will restart" notices would stand in front of later suites' notifications.
+  after(() => vscode.commands.executeCommand('notifications.clearAll'));
 
   it('Cancel mid-load kills the tshark reading the capture', async () => {
     const { file } = slow.cancel;
@@ -147,6 +150,9 @@ describe('Processes: none left behind; the server restarts and editors recover',
       await ui.waitFor(inWebview('[data-stream="0"]'), 30_000);
       const rowsMs = Date.now() - killed;
       assert.equal(await summaryFact('Conversations'), String(capture.streams));
+      // The load that died with the server is not an error to act on: no error notification for it.
+      const stale = await ui.evaluate<string[]>('workbench', `return [...document.querySelectorAll('.notification-list-item')].map((n) => n.textContent).filter((t) => /Pending response rejected|connection got disposed/.test(t));`);
+      assert.deepEqual(stale, []);
       const leftMs = await assertNoneLeft(`after the reload on the restarted server`);
       measured(
         `${signal} mid-load: ${during.length} tshark during, gone ${orphans.ms} ms after the kill; server ${server.pid} → ${restarted.pid} in ${restartMs} ms; ` +
