@@ -78,6 +78,11 @@ function pcapngLayout(bytes: Buffer): Pick<Base, 'fields' | 'units'> {
   return { fields, units };
 }
 
+/** The records (pcap) or blocks (pcapng) of a well-formed capture and their fields. */
+export function captureLayout(bytes: Buffer, format: CaptureFormat): Pick<Base, 'fields' | 'units'> {
+  return format === 'pcap' ? pcapLayout(bytes) : pcapngLayout(bytes);
+}
+
 /** The base captures of one format, built once per process (the pcaps via writeSyntheticCaptures' temporary files). */
 export function captureBases(format: CaptureFormat): Base[] {
   const named: [string, Buffer][] = [];
@@ -96,7 +101,7 @@ export function captureBases(format: CaptureFormat): Base[] {
     named.push(['single-section.pcapng', pcapngBytes([{ interfaces: [{ linkType: 1 }], frames: exchange }])]);
     named.push(['big-endian-ns-blocks.pcapng', pcapngBytes([{ littleEndian: false, interfaces: [{ linkType: 1, tsresol: 9 }], extraBlocks: true, frames: exchange.map((f, i) => ({ ...f, block: i % 3 === 1 ? ('opb' as const) : ('epb' as const) })) }])]);
   }
-  return named.map(([name, bytes]) => ({ name, bytes, ...(format === 'pcap' ? pcapLayout(bytes) : pcapngLayout(bytes)) }));
+  return named.map(([name, bytes]) => ({ name, bytes, ...captureLayout(bytes, format) }));
 }
 
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;

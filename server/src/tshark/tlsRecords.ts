@@ -14,8 +14,8 @@
  */
 import { execa, ExecaError } from 'execa';
 import type { Endpoint } from '../../../protocol/model';
-import { TsharkError, classifyTsharkExit, isTruncationWarning } from './tsharkError';
-import { binary, type TsharkOptions } from './tsharkRunner';
+import { TsharkError, classifyTsharkExit, isPartialReadWarning } from './tsharkError';
+import { binary, companionBinary, type TsharkOptions } from './tsharkRunner';
 
 export const TLS_FIELDS = [
   'frame.number',
@@ -137,7 +137,7 @@ export async function readTlsFrames(file: string, options: TlsReadOptions = {}):
     throw new TsharkError('not-found', `tshark was not found (looked for "${binary(options)}"). Install it (Debian/Ubuntu: sudo apt-get install tshark) or set wirelens.tsharkPath.`);
   }
   const stderr = String(result.stderr ?? '');
-  if (result.exitCode !== 0 && !isTruncationWarning(stderr)) throw classifyTsharkExit(file, result.exitCode, stderr);
+  if (result.exitCode !== 0 && !isPartialReadWarning(stderr)) throw classifyTsharkExit(file, result.exitCode, stderr);
   return frames;
 }
 
@@ -148,9 +148,7 @@ export function buildInjectSecretsArgs(input: string, keyLogFile: string, output
 
 /** editcap ships with tshark: next to an explicit tshark path, else on PATH. */
 export function editcapBinary(options: TsharkOptions): string {
-  const tshark = options.tsharkPath?.trim();
-  if (!tshark || !/[\\/]/.test(tshark)) return 'editcap';
-  return tshark.replace(/tshark(\.exe)?$/i, (_, ext: string | undefined) => `editcap${ext ?? ''}`);
+  return companionBinary(options, 'editcap');
 }
 
 /** Writes `output`: `input` with the key log embedded. Fails with one sentence. */

@@ -51,6 +51,17 @@ export function isPartialReadWarning(stderr: string): boolean {
   return isTruncationWarning(stderr) || /appears to be damaged or corrupt/i.test(stderr);
 }
 
+/**
+ * tshark's "cut short" or "damaged" stderr as one warning sentence naming the file once:
+ * `F appears to be damaged or corrupt (pcapng: …): tshark stopped there, so results are partial.`
+ */
+export function partialReadWarning(file: string, stderr: string): string {
+  const [first = '', ...rest] = meaningfulStderr(stderr).split('\n');
+  const what = first.replace(/^tshark: The file ".*" (?=appears)/, '').replace(/\.$/, '');
+  const detail = rest.join(' ').trim();
+  return `${file} ${what}${detail ? ` ${detail}` : ''}: tshark stopped there, so results are partial.`;
+}
+
 /** tshark died from a signal (killed by a user, the OOM killer, a timeout): nothing it printed can be trusted to be complete. */
 export function killedError(file: string, signal: string, segments: number): TsharkError {
   return new TsharkError('failed', `tshark was killed (${signal}) while reading ${file}, after ${segments} TCP packet${segments === 1 ? '' : 's'}: run it again.`);

@@ -6,7 +6,7 @@
 import { execa, ExecaError } from 'execa';
 import type { Endpoint } from '../../../protocol/model';
 import { buildSegmentArgs, buildVersionArgs, type SegmentArgsOptions } from './segmentArgs';
-import { TsharkError, classifyTsharkExit, isPartialReadWarning, killedError, meaningfulStderr } from './tsharkError';
+import { TsharkError, classifyTsharkExit, isPartialReadWarning, killedError, partialReadWarning } from './tsharkError';
 import type { PacketSource, TcpSegment } from './tcpSegment';
 
 export interface TsharkOptions {
@@ -159,7 +159,7 @@ export class TsharkCaptureSource implements PacketSource {
     const stderr = String(result.stderr ?? '');
     if (result.exitCode !== 0) {
       if (isPartialReadWarning(stderr)) {
-        this.options.onWarning?.(`${this.file}: ${meaningfulStderr(stderr).split('\n')[0]} (results are partial).`);
+        this.options.onWarning?.(partialReadWarning(this.file, stderr));
         return;
       }
       throw classifyTsharkExit(this.file, result.exitCode, stderr);

@@ -18,6 +18,8 @@ import { readStreamSegments } from '../../../server/src/capture/packetReader';
 import { scanCapture } from '../../../server/src/capture/scan';
 import { CaptureStore } from '../../../server/src/lsp/captureStore';
 import { writeBadInputs, type BadInputs } from '../../cli/badInputFiles';
+import { captureLayout } from '../../fuzz/captureMutations';
+import { sample } from '../helpers';
 
 async function indexOf(file: string): Promise<CaptureIndex> {
   const outcome = await buildCaptureIndex(file);
@@ -74,6 +76,22 @@ describe('capture: bad input on the server path', function () {
       assert.match(tshark.summary.warnings[0], /results are partial/);
     });
   }
+
+  it('a damaged capture with TLS: the TLS pass (tshark) stops where the reader did, results stay partial', async () => {
+    const bytes = fs.readFileSync(sample('tls-incident.pcapng'));
+    const blocks = captureLayout(bytes, 'pcapng').units;
+    const broken = blocks[Math.floor(blocks.length * 0.75)];
+    bytes.writeUInt32LE(62, broken.start + 4);
+    const file = path.join(tmp, 'tls-damaged.pcapng');
+    fs.writeFileSync(file, bytes);
+    const whole = await analyzeCaptureFile(sample('tls-incident.pcapng'));
+    const analysis = await analyzeCaptureFile(file, { tlsKeyLogFile: sample('tls-incident.keys') });
+    assert.deepEqual(analysis.summary.warnings, [
+      `${file} is damaged at byte ${broken.start} (a pcapng block claims a length of 62 bytes, not a multiple of 4): only the ${analysis.index!.frames} frames before it were read, so results are partial.`,
+    ]);
+    assert.ok(analysis.summary.packets > 0 && analysis.summary.packets < whole.summary.packets);
+    assert.ok(analysis.conversations.some((c) => c.tls), 'the TLS facts of what was read are there');
+  });
 
   describe('a capture changed after it was indexed (follow reads it again)', () => {
     let copy: string;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { classifyTsharkExit, isPartialReadWarning, isTruncationWarning, meaningfulStderr } from '../../../server/src/tshark/tsharkError';
+import { classifyTsharkExit, isPartialReadWarning, isTruncationWarning, meaningfulStderr, partialReadWarning } from '../../../server/src/tshark/tsharkError';
 
 const ROOT = 'Running as user "root" and group "root". This could be dangerous.\n';
 
@@ -70,5 +70,16 @@ describe('meaningfulStderr / isTruncationWarning / isPartialReadWarning', () => 
     assert.ok(isPartialReadWarning('tshark: The file "t.pcapng" appears to be damaged or corrupt.\n(pcapng: total block length 62 is not a multiple of 4)'));
     assert.ok(!isTruncationWarning('tshark: The file "t.pcapng" appears to be damaged or corrupt.'));
     assert.ok(!isPartialReadWarning(`tshark: The file "x" doesn't exist.`));
+  });
+
+  it('turns tshark\'s partial read into one sentence naming the file once, with tshark\'s detail', () => {
+    assert.equal(
+      partialReadWarning('/c/t.pcapng', `${ROOT}tshark: The file "/c/t.pcapng" appears to be damaged or corrupt.\n(pcapng: total block length 64 of an EPB is too small for 144 bytes of packet data)\n`),
+      '/c/t.pcapng appears to be damaged or corrupt (pcapng: total block length 64 of an EPB is too small for 144 bytes of packet data): tshark stopped there, so results are partial.',
+    );
+    assert.equal(
+      partialReadWarning('cut.pcap', 'tshark: The file "cut.pcap" appears to have been cut short in the middle of a packet.\n'),
+      'cut.pcap appears to have been cut short in the middle of a packet: tshark stopped there, so results are partial.',
+    );
   });
 });
