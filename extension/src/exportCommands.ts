@@ -21,6 +21,7 @@ import type { ConversationQuery } from '../../protocol/model';
 import type { StreamViewMessage } from '../../protocol/webviewProtocol';
 import type { WirelensClient } from './client';
 import { CAPTURE_VIEW_TYPE, ExportCommands, WIRESHARK_CONTEXT } from './constants';
+import { conversationSelection } from './conversationSelection';
 
 /** A conversation row's menu context (or the same fields from a caller), with optional explicit targets. */
 interface ConversationTarget {
@@ -99,9 +100,11 @@ export function registerExportCommands(client: WirelensClient): vscode.Disposabl
 
   const server = () => client.get();
 
+  // From the row's menu, or (editor-title button, palette) the row selected in the active editor.
   const viewStream = (target: unknown) => {
-    if (!isConversationTarget(target)) return rightClickHint();
-    openStreamView.fire({ capture: target.capture, stream: target.stream });
+    const chosen = isConversationTarget(target) ? target : conversationSelection.current();
+    if (!chosen) return rightClickHint();
+    openStreamView.fire({ capture: chosen.capture, stream: chosen.stream });
     return undefined;
   };
 

@@ -171,6 +171,14 @@ describe('Stream view and exports (encoded-bodies sample)', () => {
     await ui.waitFor(inWebview('#stream-content .run.client'));
   });
 
+  it('opens from the editor title too: View Stream on the selected row', async () => {
+    await ui.click(inWebview('#stream-close'));
+    await ui.waitGone(inWebview('#stream-view'));
+    await ui.click(inWebview(ROW)); // selects it: the title action appears
+    await ui.click(inWorkbench('.editor-actions .action-label[aria-label^="View Stream"]'));
+    await ui.waitFor(inWebview('#stream-content .run.client'));
+  });
+
   it('Copy Exchange as Text puts the escaped request and response on the clipboard', async () => {
     await vscode.env.clipboard.writeText('(nothing copied)');
     await fromRowMenu('Copy Exchange as Text');
