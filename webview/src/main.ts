@@ -32,7 +32,7 @@ const liveFindings = element('ol', { id: 'live-findings', 'aria-label': 'Finding
 const hint = element(
   'p',
   { class: 'hint' },
-  'Click a column to sort; right-click a row to follow its streams. Keys: ↑↓ move, Enter follows HTTP (Shift+Enter TCP), Space expands the exchanges, Shift+F10 opens the menu.',
+  'Click a column to sort; right-click a row to follow its streams. Keys: ↑↓ move, Enter follows HTTP (Shift+Enter TCP), Space expands the exchanges, V views the stream here, Shift+F10 opens the menu.',
 );
 const tableHost = element('main', { id: 'table-host' });
 const findingsHost = element('div', { id: 'findings-host' });
