@@ -274,6 +274,33 @@ describe('Stream view and exports (encoded-bodies sample)', () => {
     }
   });
 
+  it('hostile payloads stay text: no markup, no control or bidi characters reach the page', async () => {
+    await open('hostile-payloads.pcapng');
+    for (let stream = 0; stream < 5; stream++) {
+      const row = `.grid-row.conversation[data-stream="${stream}"]`;
+      await ui.waitFor(inWebview(row));
+      await fromRowMenu('View Stream', row);
+      await ui.waitFor(inWebview('#stream-title', `Stream ${stream} ·`));
+      await ui.waitFor(inWebview('#stream-content .run'));
+      // Every body opened, then the whole pane (text, hex toggled, bodies) checked.
+      const found = await ui.evaluate<{ elements: string[]; unsafe: string[] }>(
+        'webview',
+        `for (const details of document.querySelectorAll('#stream-bodies details')) { details.open = true; details.dispatchEvent(new Event('toggle')); }
+         const pane = document.getElementById('stream-view');
+         const texts = [pane.textContent];
+         document.getElementById('stream-hex-toggle').click();
+         texts.push(pane.textContent);
+         document.getElementById('stream-hex-toggle').click();
+         const allowed = new Set(['SECTION', 'H2', 'H3', 'SPAN', 'DIV', 'P', 'PRE', 'DETAILS', 'SUMMARY', 'STRONG', 'VSCODE-BUTTON']);
+         const elements = [...pane.querySelectorAll('*')].map((e) => e.tagName).filter((tag) => !allowed.has(tag));
+         const unsafe = texts.flatMap((t) => t.match(/[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g) || []).map((c) => c.charCodeAt(0).toString(16));
+         return { elements: [...new Set(elements)], unsafe: [...new Set(unsafe)] };`,
+      );
+      assert.deepEqual(found.elements, [], `stream ${stream}: only the view's own elements`);
+      assert.deepEqual(found.unsafe, [], `stream ${stream}: no raw control or bidi characters`);
+    }
+  });
+
   it('a long conversation (a generated 3 MB keep-alive connection) opens without freezing: drawn in pieces', async () => {
     assert.ok(workspace);
     const file = path.join(workspace.fsPath, 'long-conversation.pcap');
