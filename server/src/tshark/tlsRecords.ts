@@ -14,8 +14,8 @@
  */
 import { execa, ExecaError } from 'execa';
 import type { Endpoint } from '../../../protocol/model';
-import { TsharkError, classifyTsharkExit, isPartialReadWarning } from './tsharkError';
-import { binary, companionBinary, type TsharkOptions } from './tsharkRunner';
+import { TsharkError } from './tsharkError';
+import { binary, companionBinary, readTsharkLines, type TsharkOptions } from './tsharkRunner';
 
 export const TLS_FIELDS = [
   'frame.number',
@@ -123,21 +123,8 @@ export async function readTlsFrames(file: string, options: TlsReadOptions = {}):
     reject: false,
   });
   const frames: TlsFrame[] = [];
-  try {
-    for await (const line of subprocess.iterable({ from: 'stdout' })) {
-      const frame = parseTlsEkLine(line);
-      if (frame) frames.push(frame);
-    }
-  } finally {
-    if (subprocess.exitCode === null) subprocess.kill();
-  }
-  const result = await subprocess;
-  if (result.isCanceled) throw new TsharkError('cancelled', `Reading ${file} was cancelled.`);
-  if (result.failed && (result as { code?: string }).code === 'ENOENT') {
-    throw new TsharkError('not-found', `tshark was not found (looked for "${binary(options)}"). Install it (Debian/Ubuntu: sudo apt-get install tshark) or set wirelens.tsharkPath.`);
-  }
-  const stderr = String(result.stderr ?? '');
-  if (result.exitCode !== 0 && !isPartialReadWarning(stderr)) throw classifyTsharkExit(file, result.exitCode, stderr);
+  // A file cut short or damaged: the records before it are kept (the analysis warns about the file already).
+  for await (const frame of readTsharkLines(subprocess, file, options, parseTlsEkLine)) frames.push(frame);
   return frames;
 }
 

@@ -63,6 +63,6 @@ export function partialReadWarning(file: string, stderr: string): string {
 }
 
 /** tshark died from a signal (killed by a user, the OOM killer, a timeout): nothing it printed can be trusted to be complete. */
-export function killedError(file: string, signal: string, segments: number): TsharkError {
-  return new TsharkError('failed', `tshark was killed (${signal}) while reading ${file}, after ${segments} TCP packet${segments === 1 ? '' : 's'}: run it again.`);
+export function killedError(file: string, signal: string): TsharkError {
+  return new TsharkError('failed', `tshark was killed (${signal}) while reading ${file}: run it again.`);
 }

@@ -3,7 +3,7 @@
  * records (never buffering the whole output), kills tshark on abort, and turns failures into
  * TsharkError. Everything above it sees a PacketSource.
  */
-import { execa, ExecaError } from 'execa';
+import { execa, ExecaError, type ResultPromise } from 'execa';
 import type { Endpoint } from '../../../protocol/model';
 import { buildSegmentArgs, buildVersionArgs, type SegmentArgsOptions } from './segmentArgs';
 import { TsharkError, classifyTsharkExit, isPartialReadWarning, killedError, partialReadWarning } from './tsharkError';
@@ -130,39 +130,46 @@ export class TsharkCaptureSource implements PacketSource {
       reject: false,
       lines: false,
     });
-    let segments = 0;
-    /** A line that is not JSON: tshark died mid-line (then the signal says so) or printed something unexpected. */
-    let unreadable: string | undefined;
-    try {
-      for await (const line of subprocess.iterable({ from: 'stdout' })) {
-        let segment: TcpSegment | undefined;
-        try {
-          segment = parseEkLine(line);
-        } catch {
-          unreadable ??= line;
-          continue;
-        }
-        if (segment) {
-          segments++;
-          yield segment;
-        }
-      }
-    } finally {
-      // A consumer that stops early (or throws) must not leave tshark running.
-      if (subprocess.exitCode === null) subprocess.kill();
-    }
-    const result = await subprocess;
-    if (result.isCanceled) throw new TsharkError('cancelled', `Reading ${this.file} was cancelled.`);
-    if (result.failed && (result as { code?: string }).code === 'ENOENT') throw notFound(this.options);
-    if (result.signal) throw killedError(this.file, result.signal, segments);
-    if (unreadable !== undefined) throw new TsharkError('failed', `tshark printed a line Wirelens cannot read while reading ${this.file}: ${unreadable.slice(0, 80)}`);
-    const stderr = String(result.stderr ?? '');
-    if (result.exitCode !== 0) {
-      if (isPartialReadWarning(stderr)) {
-        this.options.onWarning?.(partialReadWarning(this.file, stderr));
-        return;
-      }
-      throw classifyTsharkExit(this.file, result.exitCode, stderr);
-    }
+    yield* readTsharkLines(subprocess, this.file, this.options, parseEkLine, this.options.onWarning);
   }
+}
+
+/**
+ * The values `parse` makes of a tshark run's output lines, then the run's end as one sentence:
+ * cancelled, not found, killed by a signal (its last line may be cut: such a line is skipped,
+ * and is an error only if tshark was not killed), failed; a file cut short or damaged is a
+ * partial read, reported through `onPartial` with what was read kept. A consumer that stops early
+ * kills tshark.
+ */
+export async function* readTsharkLines<T>(
+  subprocess: ResultPromise,
+  file: string,
+  options: TsharkOptions,
+  parse: (line: string) => T | undefined,
+  onPartial?: (warning: string) => void,
+): AsyncGenerator<T> {
+  let unreadable: string | undefined;
+  try {
+    for await (const line of subprocess.iterable({ from: 'stdout' })) {
+      let value: T | undefined;
+      try {
+        value = parse(String(line));
+      } catch {
+        unreadable ??= String(line);
+        continue;
+      }
+      if (value !== undefined) yield value;
+    }
+  } finally {
+    if (subprocess.exitCode === null) subprocess.kill();
+  }
+  const result = await subprocess;
+  if (result.isCanceled) throw new TsharkError('cancelled', `Reading ${file} was cancelled.`);
+  if (result.failed && (result as { code?: string }).code === 'ENOENT') throw notFound(options);
+  if (result.signal) throw killedError(file, result.signal);
+  if (unreadable !== undefined) throw new TsharkError('failed', `tshark printed a line Wirelens cannot read while reading ${file}: ${unreadable.slice(0, 80)}`);
+  const stderr = String(result.stderr ?? '');
+  if (result.exitCode === 0) return;
+  if (!isPartialReadWarning(stderr)) throw classifyTsharkExit(file, result.exitCode, stderr);
+  onPartial?.(partialReadWarning(file, stderr));
 }
