@@ -17,7 +17,7 @@ import {
 import type { CaptureSummary, LiveCaptureStatus } from '../../protocol/model';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../protocol/webviewProtocol';
 import { isServerGone, type WirelensClient } from './client';
-import { CAPTURE_VIEW_TYPE, Commands, DISPLAY_FILTER_SETTING, SETTINGS_SECTION } from './constants';
+import { CAPTURE_VIEW_TYPE, Commands, DISPLAY_FILTER_SETTING, RULES_SETTING, SETTINGS_SECTION } from './constants';
 import type { LiveCaptureController } from './liveCapture';
 import { confirmCaptureSize } from './captureSizeGuard';
 import { conversationSelection } from './conversationSelection';
@@ -72,6 +72,10 @@ class CaptureEditorSession implements vscode.Disposable {
       }),
       // A restarted server knows no capture: load again, so the page shows rows from the new one.
       client.onDidRestart(() => void this.startLoad()),
+      // Rules turned off or given another severity: counts, rows and findings are asked for again.
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(`${SETTINGS_SECTION}.${RULES_SETTING}`)) void this.startLoad();
+      }),
       client.onScanUpdate((update) => {
         if (update.capture === capture) this.post({ type: 'scanUpdate', conversations: update.conversations, findings: update.findings });
       }),

@@ -21,6 +21,8 @@ export const Commands = {
 export const SELECTED_CONVERSATION_CONTEXT = 'wirelens.activeEditorHasSelection';
 /** Captures bigger than this many MB ask before they are read (`wirelens.maxFileSizeMB`; 0: never ask). */
 export const MAX_FILE_SIZE_SETTING = 'maxFileSizeMB';
+/** Per-rule "off" or severity (`wirelens.rules`); the server applies it. */
+export const RULES_SETTING = 'rules';
 /** True while the active capture editor shows a capture that is still running (editor toolbar). */
 export const CAPTURING_CONTEXT = 'wirelens.activeEditorCapturing';
 /** The setting holding named pipe sources (restricted in untrusted workspaces). */

@@ -45,7 +45,7 @@ import { hoverAt } from './lsp/hover';
 import { LiveCaptures } from './lsp/liveCaptures';
 import { registerStreamViewRequests } from './lsp/streamViewRequests';
 import { toResponseError } from './lsp/responseError';
-import { applyRuleOverrides, parseRuleOverrides, type RuleOverrides } from './lsp/ruleOverrides';
+import { applyRuleOverrides, parseRuleOverrides, withOverriddenCounts, type RuleOverrides } from './lsp/ruleOverrides';
 import { codeActions } from './lsp/codeActions';
 import { documentSymbols } from './lsp/documentSymbols';
 import { curlArgv, formatCurlCommand } from './export/curl';
@@ -174,7 +174,8 @@ connection.onRequest(ConversationsRequest.type, (params, token) =>
       analysis.catch(() => undefined);
       return early;
     }
-    return captures.page(capture, await analysis, start, count, query, signal, tshark);
+    const finished = await analysis;
+    return withOverriddenCounts(await captures.page(capture, finished, start, count, query, signal, tshark), finished.findings, await ruleOverrides());
   }),
 );
 

@@ -3,6 +3,7 @@
  * Severity is policy (STYLE.md): the rules keep finding what they find; this is applied where
  * findings leave the server (diagnostics, hover, the capture editor's findings, Analyze Capture).
  */
+import type { ConversationsResult } from '../../../protocol/lspProtocol';
 import type { Finding, Severity } from '../../../protocol/model';
 
 export type RuleSetting = Severity | 'off';
@@ -29,4 +30,12 @@ export function applyRuleOverrides(findings: readonly Finding[], overrides: Rule
     if (setting === 'off') return [];
     return [setting === finding.severity ? finding : { ...finding, severity: setting }];
   });
+}
+
+/** A page of the conversation table with each row's finding count as the user configured the rules. */
+export function withOverriddenCounts(page: ConversationsResult, findings: readonly Finding[], overrides: RuleOverrides): ConversationsResult {
+  if (overrides.size === 0) return page;
+  const counts = new Map<number, number>();
+  for (const finding of applyRuleOverrides(findings, overrides)) counts.set(finding.stream, (counts.get(finding.stream) ?? 0) + 1);
+  return { ...page, rows: page.rows.map((row) => ({ ...row, findingCount: counts.get(row.stream) ?? 0 })) };
 }

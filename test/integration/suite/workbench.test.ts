@@ -222,9 +222,13 @@ describe('Wirelens in the workbench', function () {
     assert.equal(codeOf(warned[0]), 'duplicate-transfer-encoding');
     await settings().update('rules', { 'duplicate-transfer-encoding': 'off' }, vscode.ConfigurationTarget.Global);
     await within(30_000, 'the diagnostic to go', when(vscode.languages.onDidChangeDiagnostics, () => (vscode.languages.getDiagnostics(streamUri).length === 0 ? true : undefined)));
+    // The capture editor asks again: its status bar, rows and findings panel count none.
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(incident), 'wirelens.capture');
+    await ui.waitFor(inWorkbench('.statusbar-item', 'Wirelens: 0 findings'));
     await settings().update('rules', undefined, vscode.ConfigurationTarget.Global);
     const [, back] = await streamDiagnostics(incident, (list) => list.length === 1 && list[0].severity === vscode.DiagnosticSeverity.Error);
     assert.equal(codeOf(back[0]), 'duplicate-transfer-encoding');
+    await ui.waitFor(inWorkbench('.statusbar-item', 'Wirelens: 1 finding'));
   });
 
   it('palette: Wirelens: Show Rule Documentation… picks a rule by id', async () => {

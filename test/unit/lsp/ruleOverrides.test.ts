@@ -5,7 +5,7 @@ import type { Finding } from '../../../protocol/model';
 import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture';
 import { renderStreamDocument } from '../../../server/src/document/renderStreamDocument';
 import { toDiagnostics } from '../../../server/src/lsp/diagnostics';
-import { applyRuleOverrides, parseRuleOverrides } from '../../../server/src/lsp/ruleOverrides';
+import { applyRuleOverrides, parseRuleOverrides, withOverriddenCounts } from '../../../server/src/lsp/ruleOverrides';
 import { ruleInfos } from '../../../server/src/rules';
 import { REPO_ROOT, sample } from '../helpers';
 import { DiagnosticSeverity } from 'vscode-languageserver';
@@ -34,6 +34,14 @@ describe('rule overrides (wirelens.rules)', () => {
     assert.deepEqual(result.map((f) => [f.ruleId, f.severity]), [['obs-fold', 'error'], ['bare-lf', 'error']]);
     assert.equal(result[1], findings[2], 'untouched findings are the same objects');
     assert.equal(applyRuleOverrides(findings, new Map()), findings);
+  });
+
+  it('conversation rows count only the findings of rules that are on', async () => {
+    const analysis = await analyzeCaptureFile(sample('incident-wrong.pcapng'));
+    const page = { total: 1, start: 0, rows: analysis.conversations };
+    assert.deepEqual(withOverriddenCounts(page, analysis.findings, parseRuleOverrides({ 'duplicate-transfer-encoding': 'off' })).rows.map((r) => r.findingCount), [0]);
+    assert.deepEqual(withOverriddenCounts(page, analysis.findings, parseRuleOverrides({ 'duplicate-transfer-encoding': 'warning' })).rows.map((r) => r.findingCount), [1]);
+    assert.equal(withOverriddenCounts(page, analysis.findings, new Map()), page);
   });
 
   it('on the incident: "warning" makes the diagnostic a warning, "off" leaves none', async () => {
