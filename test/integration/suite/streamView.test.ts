@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { generateCapture } from '../../../scripts/bench/generateCapture';
 import { inWebview, inWorkbench, ui } from './ui';
-import { eventually } from './vscodeWait';
+import { clipboardAfter, eventually } from './vscodeWait';
 
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
 const ROW = '.grid-row.conversation[data-stream="0"]';
@@ -180,12 +180,7 @@ describe('Stream view and exports (encoded-bodies sample)', () => {
   });
 
   it('Copy Exchange as Text puts the escaped request and response on the clipboard', async () => {
-    await vscode.env.clipboard.writeText('(nothing copied)');
-    await fromRowMenu('Copy Exchange as Text');
-    const copied = await eventually('the clipboard to change', async () => {
-      const text = await vscode.env.clipboard.readText();
-      return text === '(nothing copied)' ? undefined : text;
-    });
+    const copied = await clipboardAfter(() => fromRowMenu('Copy Exchange as Text'));
     const lines = copied.split('\n');
     assert.equal(lines[0], 'GET /api/orders.json HTTP/1.1');
     assert.ok(lines.includes('HTTP/1.1 200 OK'));
@@ -197,12 +192,7 @@ describe('Stream view and exports (encoded-bodies sample)', () => {
     await ui.click(inWebview(`${ROW} .grid-cell`)); // the first cell expands the conversation's exchanges
     const exchangeRow = '.grid-row.exchange[data-exchange="1"]';
     await ui.waitFor(inWebview(exchangeRow));
-    await vscode.env.clipboard.writeText('(nothing copied)');
-    await fromRowMenu('Copy Exchange as Text', exchangeRow);
-    const copied = await eventually('the clipboard to change', async () => {
-      const text = await vscode.env.clipboard.readText();
-      return text === '(nothing copied)' ? undefined : text;
-    });
+    const copied = await clipboardAfter(() => fromRowMenu('Copy Exchange as Text', exchangeRow));
     assert.equal(copied.split('\n')[0], 'GET /index.html HTTP/1.1');
     assert.doesNotMatch(copied, /orders\.json|report\.json/);
     await ui.click(inWebview(`${ROW} .grid-cell`));

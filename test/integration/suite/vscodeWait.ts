@@ -29,3 +29,14 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
 }
+
+/** What `action` put on the clipboard (a sentinel is written first, so an unchanged clipboard times out). */
+export async function clipboardAfter(action: () => Promise<unknown>, timeoutMs = 10_000): Promise<string> {
+  const sentinel = '(nothing copied)';
+  await vscode.env.clipboard.writeText(sentinel);
+  await action();
+  return eventually('the clipboard to change', async () => {
+    const text = await vscode.env.clipboard.readText();
+    return text === sentinel ? undefined : text;
+  }, timeoutMs);
+}
