@@ -85,6 +85,8 @@ export class StreamViewPane {
   private hexRows: { run: number; start: number }[] = [];
   private runBytes: Uint8Array[] = [];
   private hexBody?: HTMLElement;
+  /** Where the keyboard was when the pane opened: it goes back there when the pane closes. */
+  private returnFocus?: HTMLElement;
 
   constructor(private readonly post: (message: FromWebviewMessage) => void) {
     this.element = element('section', { id: 'stream-view', 'aria-label': 'Stream view', hidden: '' });
@@ -136,6 +138,7 @@ export class StreamViewPane {
   }
 
   open(stream: number): void {
+    if (this.element.hidden && document.activeElement instanceof HTMLElement) this.returnFocus = document.activeElement;
     this.pending = this.nextRequest++;
     this.element.hidden = false;
     this.title.textContent = `Stream ${stream}`;
@@ -151,6 +154,8 @@ export class StreamViewPane {
     this.content.replaceChildren();
     this.bodies.replaceChildren();
     this.hideTooltip();
+    if (this.returnFocus?.isConnected) this.returnFocus.focus();
+    this.returnFocus = undefined;
   }
 
   receive(message: StreamViewMessage): void {

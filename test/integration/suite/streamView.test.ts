@@ -169,6 +169,12 @@ describe('Stream view and exports (encoded-bodies sample)', () => {
     await ui.click(inWebview(ROW));
     await ui.press('v');
     await ui.waitFor(inWebview('#stream-content .run.client'));
+    // Escape closes the pane and the keyboard is back on the table.
+    await ui.press('Escape');
+    await ui.waitGone(inWebview('#stream-view'));
+    assert.equal(await ui.evaluate('webview', 'return document.activeElement && document.activeElement.id;'), 'conversations');
+    await ui.press('v');
+    await ui.waitFor(inWebview('#stream-content .run.client'));
   });
 
   it('opens from the editor title too: View Stream on the selected row', async () => {
