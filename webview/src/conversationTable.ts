@@ -187,11 +187,6 @@ export class ConversationTable {
     });
   }
 
-  /** Rows the query keeps now (for tests and the count line). */
-  get size(): number {
-    return this.total;
-  }
-
   currentQuery(): ConversationQuery {
     return this.query;
   }
@@ -250,6 +245,12 @@ export class ConversationTable {
         if (generation !== this.generation) return;
         this.pending.delete(page);
         this.pages.set(page, { rows: result.rows, version });
+        // A refreshed page can order rows anew (a sort by findings while the scan counts them):
+        // an expansion stays only under the conversation it was opened for.
+        for (const [position, expansion] of this.expanded) {
+          const row = result.rows[position - page * PAGE_SIZE];
+          if (row && row.stream !== expansion.stream) this.expanded.delete(position);
+        }
         while (this.pages.size > MAX_PAGES) this.pages.delete(this.pages.keys().next().value as number);
         if (result.total !== this.total || (result.unfiltered ?? result.total) !== this.unfiltered) {
           this.total = result.total;
