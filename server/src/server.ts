@@ -48,9 +48,8 @@ import { toResponseError } from './lsp/responseError';
 import { applyRuleOverrides, parseRuleOverrides, withOverriddenCounts, type RuleOverrides } from './lsp/ruleOverrides';
 import { codeActions } from './lsp/codeActions';
 import { documentSymbols } from './lsp/documentSymbols';
-import { curlArgv, formatCurlCommand } from './export/curl';
+import { copyAsCurl } from './export/copyAsCurl';
 import { ruleSection } from './cli/formatRulesMarkdown';
-import { escapeLatin1 } from './text/escapeBytes';
 import { ScanUpdates, STREAM_UPDATES_FROM_BYTES } from './lsp/scanUpdates';
 import { ruleInfos } from './rules';
 import { checkCaptureFilter, listCaptureInterfaces } from './tshark/liveCapture';
@@ -328,13 +327,7 @@ connection.onRequest(CurlRequest.type, ({ capture, stream, exchange }, token) =>
   answer(async () => {
     const analysed = (await openCapture(capture, token)).streams.get(stream);
     if (!analysed) throw new Error(`${capture} has no TCP stream ${stream}.`);
-    const exchanges = analysed.http.exchanges;
-    const chosen = exchange === undefined ? exchanges.find((e) => e.request) : exchanges[exchange];
-    if (!chosen?.request) throw new Error(`TCP stream ${stream} has no HTTP/1.x request${exchange === undefined ? '' : ` in exchange ${exchange + 1}`} to copy.`);
-    const { method, target } = chosen.request.requestLine;
-    const decrypted = analysed.tls?.facts.decryption === 'decrypted';
-    const command = curlArgv(chosen.request, analysed.connection.clientToServer.bytes, { server: analysed.connection.server, scheme: decrypted ? 'https' : 'http' });
-    return { command: formatCurlCommand(command), request: escapeLatin1(`${method} ${target}`) };
+    return copyAsCurl(analysed, exchange);
   }),
 );
 

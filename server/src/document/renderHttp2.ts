@@ -62,7 +62,16 @@ function requestName(stream: Http2Stream): string {
   return method ? outlineName(escapeLatin1(`${method} ${value(':path') ?? value(':authority') ?? ''}`)) : streamLabel(stream);
 }
 
-export function renderHttp2(builder: TextBuilder, http2: Http2Conversation, bytesOf: (direction: Direction) => Uint8Array): OutlineNode[] {
+/**
+ * `exchangeIndex` numbers a stream as the table and the exports do (export/exchanges.ts), so Copy
+ * as curl on its outline node names the same exchange.
+ */
+export function renderHttp2(
+  builder: TextBuilder,
+  http2: Http2Conversation,
+  bytesOf: (direction: Direction) => Uint8Array,
+  exchangeIndex: (stream: Http2Stream) => number | undefined,
+): OutlineNode[] {
   builder.writeLine(`── HTTP/2 (${http2.mode === 'upgrade' ? 'h2c upgrade' : 'connection preface'}) · ${http2.streams.length} stream${http2.streams.length === 1 ? '' : 's'} ──`);
   builder.writeLine('');
   const outline: OutlineNode[] = [];
@@ -98,6 +107,7 @@ export function renderHttp2(builder: TextBuilder, http2: Http2Conversation, byte
       startLine,
       endLine: Math.max(startLine, endLine),
       children: [...part('request', requestParts), ...part('response', responseParts)],
+      exchange: exchangeIndex(stream),
     });
   }
   for (const goaway of http2.goaways) {

@@ -10,6 +10,8 @@ import type { StreamAnalysis } from '../analysis/analyzeCapture';
 import type { HttpMessage, HttpResponse } from '../http/httpMessage';
 import { directionOf, type TcpConnection } from '../tcp/tcpReassembler';
 import { escapeLatin1 } from '../text/escapeBytes';
+import type { Http2Stream } from '../http2/http2Conversation';
+import { listedHttp2Streams } from '../http2/summarizeHttp2';
 import { renderHttp2 } from './renderHttp2';
 import { outlineName, type OutlineNode } from './streamOutline';
 import { TextBuilder, type Position } from './textBuilder';
@@ -170,7 +172,11 @@ export function renderStreamDocument(capture: string, mode: FollowMode, analysis
   const outline: OutlineNode[] = [];
   if (mode === 'http' && (analysis.http.protocol === 'http' || analysis.http.http2)) {
     outline.push(...renderHttp(builder, analysis));
-    if (analysis.http.http2) outline.push(...renderHttp2(builder, analysis.http.http2, (direction) => directionOf(connection, direction).bytes));
+    if (analysis.http.http2) {
+      const listed = listedHttp2Streams(analysis.http);
+      const exchangeIndex = (stream: Http2Stream) => (listed.includes(stream) ? analysis.http.exchanges.length + listed.indexOf(stream) : undefined);
+      outline.push(...renderHttp2(builder, analysis.http.http2, (direction) => directionOf(connection, direction).bytes, exchangeIndex));
+    }
   } else {
     if (mode === 'http') builder.writeLine(NOT_HTTP1_NOTE[analysis.http.protocol] ?? '(this stream is not HTTP/1.x: showing its TCP payload)');
     outline.push(...renderTcp(builder, connection));

@@ -15,7 +15,7 @@ export interface OutlineNode {
   readonly startLine: number;
   readonly endLine: number;
   readonly children: readonly OutlineNode[];
-  /** HTTP/1.x exchanges: the index in HttpConversation.exchanges. */
+  /** Exchanges: the index the table and the exports give it (export/exchanges.ts: HTTP/1.x first, then HTTP/2 streams). */
   readonly exchange?: number;
 }
 
@@ -27,7 +27,7 @@ export function outlineName(text: string): string {
   return name.trim() || '(empty)';
 }
 
-/** The innermost HTTP/1.x exchange whose lines include `line`. */
+/** The exchange whose lines include `line`. */
 export function exchangeAtLine(outline: readonly OutlineNode[], line: number): OutlineNode | undefined {
   return outline.find((node) => node.exchange !== undefined && node.startLine <= line && line <= node.endLine);
 }

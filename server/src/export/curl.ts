@@ -1,12 +1,13 @@
 /**
- * "Copy as curl": a captured HTTP/1.x request as a bash command line that sends the same
- * method, target, header lines (in order, duplicates and name case kept) and body again.
+ * "Copy as curl": a captured HTTP/1.x or HTTP/2 request as a bash command line that sends the
+ * same method, target, header lines (in order, duplicates and name case kept) and body again.
  * Packet bytes are hostile: every argument is shell-quoted so that no byte can end its quotes
  * (test/unit/export/curl.test.ts has bash parse generated commands back into argv).
  */
 import type { Endpoint } from '../../../protocol/model';
 import { dechunk } from '../http/decodeBody';
 import type { HttpRequest } from '../http/httpMessage';
+import type { Http2Field } from '../http2/http2Conversation';
 import { latin1 } from '../http/parseHttpMessage';
 
 /** A command as argv (latin1 strings: one char per byte) plus the body curl reads from stdin, if any. */
@@ -46,17 +47,26 @@ function headerArgument(request: HttpRequest, bytes: Uint8Array, index: number):
   return latin1(bytes, field.line.offset, field.line.length);
 }
 
-/** The argv of a curl command that repeats `request` (`bytes` = the client-to-server payload it was parsed from). */
-export function curlArgv(request: HttpRequest, bytes: Uint8Array, options: CurlOptions): CurlCommand {
-  const { method, target, version } = request.requestLine;
-  const argv = ['curl'];
-  argv.push(version === 'HTTP/1.0' ? '--http1.0' : '--http1.1');
-  const body = dechunk(bytes, request);
+/** What a curl command repeats, whichever HTTP version carried it. */
+interface RequestParts {
+  /** `--http1.1`, `--http2-prior-knowledge`, …: the version and how it was reached. */
+  readonly protocol: string;
+  readonly method: string;
+  readonly target: string;
+  /** The Host header or `:authority`. */
+  readonly authority?: string;
+  /** Field names (lower-case) and the -H argument of each, in the order sent. */
+  readonly fields: readonly { readonly name: string; readonly argument: string }[];
+  readonly body: Uint8Array;
+}
+
+function curlCommand(parts: RequestParts, options: CurlOptions): CurlCommand {
+  const { method, target, body } = parts;
+  const argv = ['curl', parts.protocol];
   if (method === 'HEAD') argv.push('--head');
   else if (!(method === 'GET' && body.length === 0)) argv.push('-X', method);
 
-  const host = request.headers.find((field) => field.name === 'host')?.value;
-  const authority = host !== undefined && PLAIN_AUTHORITY.test(host) ? host : hostOf(options.server);
+  const authority = parts.authority !== undefined && PLAIN_AUTHORITY.test(parts.authority) ? parts.authority : hostOf(options.server);
   const origin = `${options.scheme ?? 'http'}://${authority}`;
   let url: string;
   if (/^https?:\/\//i.test(target) && !/[\s\x00-\x1f\x7f-\xff]/.test(target)) {
@@ -71,14 +81,13 @@ export function curlArgv(request: HttpRequest, bytes: Uint8Array, options: CurlO
     argv.push('--request-target', target);
   }
 
-  const names = new Set(request.headers.map((field) => field.name));
+  const names = new Set(parts.fields.map((field) => field.name));
   let leftOut = 0;
-  request.headers.forEach((_, index) => {
-    const header = headerArgument(request, bytes, index);
+  for (const { argument } of parts.fields) {
     // curl reads `-H @FILE` as a file of headers: a hostile line must not make it read local files.
-    if (header.startsWith('@') || header.includes('\0')) leftOut++;
-    else argv.push('-H', header);
-  });
+    if (argument.startsWith('@') || argument.includes('\0')) leftOut++;
+    else argv.push('-H', argument);
+  }
   for (const name of CURL_DEFAULT_HEADERS) if (!names.has(name)) argv.push('-H', `${name === 'accept' ? 'Accept' : 'User-Agent'}:`);
 
   let stdin: Uint8Array | undefined;
@@ -96,6 +105,42 @@ export function curlArgv(request: HttpRequest, bytes: Uint8Array, options: CurlO
   if (leftOut > 0) notes.push(`${leftOut} header line${leftOut === 1 ? '' : 's'} left out: a NUL byte or a leading "@" cannot be passed to curl -H.`);
   if (argv.some((argument) => argument.includes('\0'))) notes.push('NUL bytes in the method or target left out: a command line cannot carry them.');
   return { argv: argv.map((argument) => argument.replace(/\0/g, '')), ...(stdin ? { stdin } : {}), ...(notes.length ? { notes } : {}) };
+}
+
+/** The argv of a curl command that repeats an HTTP/1.x `request` (`bytes` = the client-to-server payload it was parsed from). */
+export function curlArgv(request: HttpRequest, bytes: Uint8Array, options: CurlOptions): CurlCommand {
+  const { method, target, version } = request.requestLine;
+  return curlCommand(
+    {
+      protocol: version === 'HTTP/1.0' ? '--http1.0' : '--http1.1',
+      method,
+      target,
+      authority: request.headers.find((field) => field.name === 'host')?.value,
+      fields: request.headers.map((field, index) => ({ name: field.name, argument: headerArgument(request, bytes, index) })),
+      body: dechunk(bytes, request),
+    },
+    options,
+  );
+}
+
+/**
+ * The argv of a curl command that repeats an HTTP/2 request: pseudo-header fields become the
+ * method and URL, the other fields -H lines as decoded, `body` its DATA. With prior knowledge
+ * (h2c without an upgrade) curl must be told; over TLS ALPN picks h2.
+ */
+export function curlArgvHttp2(fields: readonly Http2Field[], body: Uint8Array, options: CurlOptions & { readonly priorKnowledge: boolean }): CurlCommand {
+  const value = (name: string) => fields.find((field) => field.name === name)?.value;
+  return curlCommand(
+    {
+      protocol: options.priorKnowledge ? '--http2-prior-knowledge' : '--http2',
+      method: value(':method') ?? 'GET',
+      target: value(':path') ?? '/',
+      authority: value(':authority') ?? value('host'),
+      fields: fields.filter((field) => !field.name.startsWith(':')).map((field) => ({ name: field.name.toLowerCase(), argument: field.value === '' ? `${field.name};` : `${field.name}: ${field.value}` })),
+      body,
+    },
+    { ...options, scheme: value(':scheme') === 'https' ? 'https' : options.scheme },
+  );
 }
 
 const SHELL_SAFE = /^[A-Za-z0-9_\-./:=@%+,]+$/;

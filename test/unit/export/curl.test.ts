@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import fc from 'fast-check';
 import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture';
+import { copyAsCurl } from '../../../server/src/export/copyAsCurl';
 import { curlArgv, formatCurlCommand, shellQuote, type CurlCommand } from '../../../server/src/export/curl';
 import type { HttpRequest } from '../../../server/src/http/httpMessage';
 import { parseHttpMessage } from '../../../server/src/http/parseHttpMessage';
@@ -165,14 +167,64 @@ async function replayWithCurl(command: CurlCommand): Promise<Buffer> {
   try {
     // Same command, sent to our origin whatever its URL names.
     const argv = [...command.argv.slice(0, -1), '--silent', '--max-time', '10', '--connect-to', `::127.0.0.1:${port}`, command.argv.at(-1)!];
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn('bash', ['-c', formatCurlCommand({ ...command, argv })], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`curl exited ${code}: ${stderr}`))));
-    });
+    await runBash(formatCurlCommand({ ...command, argv }));
     return Buffer.concat(chunks);
   } finally {
     server.close();
   }
+}
+
+describe('Copy as curl, HTTP/2 and exchange numbering', () => {
+  it('h2c prior knowledge: pseudo-header fields make the method and URL; the table numbers HTTP/2 streams after HTTP/1.x exchanges', async () => {
+    const stream = (await analyzeCaptureFile(sample('h2c-grpc.pcapng'))).streams.get(0)!;
+    const first = await copyAsCurl(stream);
+    assert.deepEqual(first, { command: 'curl --http2-prior-knowledge --path-as-is -H User-Agent: -H Accept: http://127.0.0.1:33929/hello', request: 'GET /hello' });
+    const grpc = await copyAsCurl(stream, 1);
+    assert.equal(grpc.request, 'POST /orders.v1.Orders/Get');
+    assert.match(grpc.command, /^printf '\\000\\000\\000\\000\\002\\010\*' \| curl --http2-prior-knowledge -X POST --path-as-is -H 'content-type: application\/grpc' -H 'te: trailers' -H User-Agent: -H Accept: --data-binary @- http:\/\/127\.0\.0\.1:33929\/orders\.v1\.Orders\/Get$/);
+    await assert.rejects(copyAsCurl(stream, 2), /has no exchange 3/);
+  });
+
+  it('real curl sends the captured gRPC request again over h2c to a node:http2 origin on 127.0.0.1', async () => {
+    const stream = (await analyzeCaptureFile(sample('h2c-grpc.pcapng'))).streams.get(0)!;
+    const { command } = await copyAsCurl(stream, 1);
+    const origin = http2.createServer();
+    const received = new Promise<{ headers: http2.IncomingHttpHeaders; body: Buffer }>((resolve) =>
+      origin.on('stream', (h2, headers) => {
+        const chunks: Buffer[] = [];
+        h2.on('data', (chunk: Buffer) => chunks.push(chunk));
+        h2.on('end', () => {
+          h2.respond({ ':status': 200 });
+          h2.end();
+          resolve({ headers, body: Buffer.concat(chunks) });
+        });
+      }),
+    );
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const { port } = origin.address() as net.AddressInfo;
+    try {
+      // curl takes options after the URL too: the same command, sent to this origin.
+      await runBash(`${command} --silent --max-time 10 --connect-to ::127.0.0.1:${port}`);
+      const { headers, body } = await received;
+      assert.equal(headers[':method'], 'POST');
+      assert.equal(headers[':path'], '/orders.v1.Orders/Get');
+      assert.equal(headers[':authority'], '127.0.0.1:33929');
+      assert.equal(headers['content-type'], 'application/grpc');
+      assert.equal(headers.te, 'trailers');
+      assert.equal(headers['user-agent'], undefined);
+      assert.equal(body.toString('hex'), '00000000020' + '82a');
+    } finally {
+      origin.close();
+    }
+  });
+});
+
+/** Runs a command line in bash without blocking this process (the origin answering curl lives here). */
+function runBash(commandLine: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn('bash', ['-c', commandLine], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}: ${stderr}`))));
+  });
 }

@@ -46,4 +46,13 @@ describe('codeActions', () => {
     const actions = codeActions({ capture, stream: 0, mode: 'tcp' }, renderStreamDocument(capture, 'tcp', stream).outline, diagnostic.range, foreign);
     assert.deepEqual(actions, [], 'TCP documents have no exchanges to copy either');
   });
+
+  it('HTTP/2: Copy as curl on a stream names it by the table\'s exchange number (after the HTTP/1.x ones)', async () => {
+    const h2 = sample('h2c-grpc.pcapng');
+    const analysed = (await analyzeCaptureFile(h2)).streams.get(0)!;
+    const rendered = renderStreamDocument(h2, 'http', analysed);
+    const line = rendered.text.split('\n').indexOf(':path: /orders.v1.Orders/Get');
+    const actions = codeActions({ capture: h2, stream: 0, mode: 'http' }, rendered.outline, { start: { line, character: 0 }, end: { line, character: 0 } }, []);
+    assert.deepEqual(actions.map((a) => [a.title, a.command?.arguments]), [['Copy as curl: POST /orders.v1.Orders/Get', [{ capture: h2, stream: 0, exchange: 1 }]]]);
+  });
 });
