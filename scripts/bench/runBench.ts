@@ -5,7 +5,8 @@
  * server runs (one process: index, table, follows, scan; session.ts) and as the CLI; tshark as
  * `-z conv,tcp`, `-z follow,tcp,raw` (three streams in one pass) and an HTTP header pass.
  * Times are wall-clock from /usr/bin/time (or performance.now inside the session), peak RSS is
- * /usr/bin/time's %M or the session's process.resourceUsage().maxRSS (worker threads included).
+ * /usr/bin/time's %M or the session's process.resourceUsage().maxRSS (worker threads included;
+ * the session runs with the server's environment, extension/src/serverProcess.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -256,7 +257,7 @@ export function formatReport(report: BenchReport): string {
       ratio(t?.httpPass.seconds, s.scanMs / 1000),
     ]);
     row(['', '… CLI `wirelens analyze` (index + scan + output)', seconds(c.cli.analyze.seconds), t ? seconds(t.httpPass.seconds) : '–', ratio(t?.httpPass.seconds, c.cli.analyze.seconds)]);
-    row(['', 'peak RSS (server session: index, follows, scan; workers included)', mib(s.maxRssKiB), t ? `${mib(t.conversations.maxRssKiB)} conv · ${mib(t.httpPass.maxRssKiB)} HTTP` : '–', t ? ratio(t.conversations.maxRssKiB, s.maxRssKiB) : '–']);
+    row(['', 'peak RSS (server session, started as the extension starts the server: index, follows, scan; workers included)', mib(s.maxRssKiB), t ? `${mib(t.conversations.maxRssKiB)} conv · ${mib(t.httpPass.maxRssKiB)} HTTP` : '–', t ? ratio(t.conversations.maxRssKiB, s.maxRssKiB) : '–']);
     row(['', 'reference: `cat FILE > /dev/null`', seconds(c.cat.seconds), '', '']);
   }
 

@@ -215,23 +215,28 @@ function seqDistance(from: number, to: number): number {
   return d >= TWO_32 / 2 ? d - TWO_32 : d;
 }
 
-/** Growable packet columns in file order, with each packet's stream (grouped by it at the end). */
+/**
+ * Growable packet columns in file order, SharedArrayBuffer-backed, with each packet's stream in a
+ * column of its own; at the end they are grouped by stream in place, so the index is built in
+ * the memory it keeps (a copy would leave tens of MiB for a garbage collection that an idle main
+ * thread may not run for a long time).
+ */
 class ColumnBuilder {
   count = 0;
   private capacity: number;
   recordOffset: Float64Array;
   recordLength: Uint32Array;
   frame: Uint32Array;
-  stream: Int32Array;
   fromA: Uint8Array;
+  stream: Int32Array;
 
   constructor(initial: number) {
     this.capacity = Math.max(1024, initial);
-    this.recordOffset = new Float64Array(this.capacity);
-    this.recordLength = new Uint32Array(this.capacity);
-    this.frame = new Uint32Array(this.capacity);
+    this.recordOffset = new Float64Array(new SharedArrayBuffer(this.capacity * 8));
+    this.recordLength = new Uint32Array(new SharedArrayBuffer(this.capacity * 4));
+    this.frame = new Uint32Array(new SharedArrayBuffer(this.capacity * 4));
+    this.fromA = new Uint8Array(new SharedArrayBuffer(this.capacity));
     this.stream = new Int32Array(this.capacity);
-    this.fromA = new Uint8Array(this.capacity);
   }
 
   push(recordOffset: number, recordLength: number, frame: number, stream: number, fromA: boolean): void {
@@ -240,48 +245,61 @@ class ColumnBuilder {
     this.recordOffset[i] = recordOffset;
     this.recordLength[i] = recordLength;
     this.frame[i] = frame;
-    this.stream[i] = stream;
     this.fromA[i] = fromA ? 1 : 0;
+    this.stream[i] = stream;
   }
 
   private resize(capacity: number): void {
-    const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(old: T): T => {
-      const fresh = new (old.constructor as new (length: number) => T)(capacity);
+    const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(old: T, make: (length: number) => T): T => {
+      const fresh = make(capacity);
       fresh.set(old.subarray(0, this.count) as never);
       return fresh;
     };
-    this.recordOffset = grow(this.recordOffset);
-    this.recordLength = grow(this.recordLength);
-    this.frame = grow(this.frame);
-    this.stream = grow(this.stream);
-    this.fromA = grow(this.fromA);
+    this.recordOffset = grow(this.recordOffset, (n) => new Float64Array(new SharedArrayBuffer(n * 8)));
+    this.recordLength = grow(this.recordLength, (n) => new Uint32Array(new SharedArrayBuffer(n * 4)));
+    this.frame = grow(this.frame, (n) => new Uint32Array(new SharedArrayBuffer(n * 4)));
+    this.fromA = grow(this.fromA, (n) => new Uint8Array(new SharedArrayBuffer(n)));
+    this.stream = grow(this.stream, (n) => new Int32Array(n));
     this.capacity = capacity;
   }
 
   /**
-   * The columns grouped by stream (a counting sort: each stream's packets stay in file order), on
-   * SharedArrayBuffers sized to fit. The file-order columns are garbage afterwards; their spare
-   * capacity was never written, so it cost address space, not memory.
+   * Groups the columns by stream in place, each stream's packets staying in file order: a counting
+   * sort gives every packet its place (written over its stream id), then each cycle of that
+   * permutation is followed once. Spare capacity was never written: address space, not memory.
    */
   groupByStream(streams: number): { packets: PacketColumns; streamStart: Int32Array } {
-    const count = this.count;
+    if (this.capacity > this.count * 4 + 65536) this.resize(this.count);
+    const { count, recordOffset, recordLength, frame, fromA } = this;
+    const place = this.stream;
     const streamStart = new Int32Array(new SharedArrayBuffer((streams + 1) * 4));
-    for (let i = 0; i < count; i++) streamStart[this.stream[i] + 1]++;
+    for (let i = 0; i < count; i++) streamStart[place[i] + 1]++;
     for (let s = 0; s < streams; s++) streamStart[s + 1] += streamStart[s];
-    const cursor = Int32Array.from(streamStart.subarray(0, streams));
-    const size = Math.max(1, count);
-    const recordOffset = new Float64Array(new SharedArrayBuffer(size * 8)).subarray(0, count);
-    const recordLength = new Uint32Array(new SharedArrayBuffer(size * 4)).subarray(0, count);
-    const frame = new Uint32Array(new SharedArrayBuffer(size * 4)).subarray(0, count);
-    const fromA = new Uint8Array(new SharedArrayBuffer(size)).subarray(0, count);
+    const next = Int32Array.from(streamStart.subarray(0, streams));
+    for (let i = 0; i < count; i++) place[i] = next[place[i]]++;
     for (let i = 0; i < count; i++) {
-      const at = cursor[this.stream[i]]++;
-      recordOffset[at] = this.recordOffset[i];
-      recordLength[at] = this.recordLength[i];
-      frame[at] = this.frame[i];
-      fromA[at] = this.fromA[i];
+      // Swap packet i to its place until the one that belongs at i arrives.
+      for (let j = place[i]; j !== i; j = place[i]) {
+        const offset = recordOffset[i];
+        recordOffset[i] = recordOffset[j];
+        recordOffset[j] = offset;
+        const length = recordLength[i];
+        recordLength[i] = recordLength[j];
+        recordLength[j] = length;
+        const number = frame[i];
+        frame[i] = frame[j];
+        frame[j] = number;
+        const side = fromA[i];
+        fromA[i] = fromA[j];
+        fromA[j] = side;
+        place[i] = place[j];
+        place[j] = j;
+      }
     }
-    return { packets: { count, recordOffset, recordLength, frame, fromA }, streamStart };
+    return {
+      packets: { count, recordOffset: recordOffset.subarray(0, count), recordLength: recordLength.subarray(0, count), frame: frame.subarray(0, count), fromA: fromA.subarray(0, count) },
+      streamStart,
+    };
   }
 }
 

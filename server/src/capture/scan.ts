@@ -1,8 +1,9 @@
 /**
  * The full HTTP scan of an indexed capture: every stream reassembled and run through the rules,
  * without holding the capture in memory (streamScanner.ts: one stream at a time, read on demand).
- * Large captures are shared between worker threads (one per core, up to four) that take blocks of
- * streams from a common cursor; results reach the caller stream by stream, with progress. Then
+ * Large captures are shared between worker threads (one per core but one, up to four) that take
+ * blocks of streams from a common cursor; results reach the caller stream by stream, with
+ * progress, and a worker waits when the main thread falls behind in taking them. Then
  * the capture-scope rules, which relate streams to each other, run in the last worker over the
  * streams they can need (chosen from the scan's rows: for "who made the 502", streams with a
  * 502/503/504 and those with the same request), which read their bytes from the file when a rule
@@ -31,7 +32,7 @@ export interface ScanOptions {
   readonly onProgress?: (packets: number, fraction: number) => void;
   /** Each stream as soon as it has been analysed, in no particular order. */
   readonly onStream?: (stream: ScannedStream) => void;
-  /** Worker threads; 0 scans in this thread. Default: one per core (up to 4) for captures of 32 MiB and more. */
+  /** Worker threads; 0 scans in this thread. Default: one per core but one (up to 4) for captures of 32 MiB and more. */
   readonly workers?: number;
   /** Keep every stream's full analysis (small captures): following a stream then reads nothing. */
   readonly keepAnalyses?: boolean;
@@ -73,7 +74,9 @@ export function findScanWorkerScript(): string | undefined {
 function defaultWorkers(index: CaptureIndex): number {
   if (index.size < WORKER_THRESHOLD_BYTES) return 0;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return cores >= 2 ? Math.min(4, cores) : 0;
+  // One core stays for the server's main thread and the editor: on two cores a second worker
+  // costs about 20 MiB and gains little (docs/performance.md); on one core the main thread scans.
+  return Math.min(4, Math.max(0, cores - 1));
 }
 
 function streamData(index: CaptureIndex): StreamPacketData {
@@ -130,11 +133,15 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
     let running = workers;
     try {
       await Promise.all(
-        pool.map((worker, w) =>
-          worker
-            .run({ job: 'scan', cursor: cursor.shared }, stop.signal, (message) => {
-              if (message.type === 'streams') for (const scanned of message.streams) accept(scanned);
-              else if (message.type === 'progress') {
+        pool.map((worker, w) => {
+          const inFlight = new Int32Array(new SharedArrayBuffer(4));
+          return worker
+            .run({ job: 'scan', cursor: cursor.shared, inFlight }, stop.signal, (message) => {
+              if (message.type === 'streams') {
+                Atomics.sub(inFlight, 0, 1);
+                Atomics.notify(inFlight, 0);
+                for (const scanned of message.streams) accept(scanned);
+              } else if (message.type === 'progress') {
                 done[w] = message.packets;
                 onProgress(done.reduce((sum, n) => sum + n, 0));
               }
@@ -149,8 +156,8 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
                 stop.abort();
                 throw error;
               },
-            ),
-        ),
+            );
+        }),
       );
     } catch (error) {
       for (const worker of pool) worker.terminate();

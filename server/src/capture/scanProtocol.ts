@@ -2,6 +2,13 @@
 import type { ConversationSummary, Finding } from '../../../protocol/model';
 import type { StreamPacketData } from './packetReader';
 
+/**
+ * How many batches of results a worker may have waiting for the main thread. A busy machine can
+ * starve the main thread; without a bound, the workers' results would pile up in the message
+ * queue (memory that grows with the capture) instead of the workers waiting.
+ */
+export const MAX_BATCHES_IN_FLIGHT = 4;
+
 /** One analysed stream as a worker reports it. */
 export interface ScannedStream {
   readonly summary: ConversationSummary;
@@ -17,6 +24,11 @@ export type ScanWorkerJob =
       /** Scan streams, taking blocks of them from a StreamCursor on this shared counter. */
       readonly job: 'scan';
       readonly cursor: Int32Array;
+      /**
+       * Batches of streams posted and not yet taken by the main thread (shared: the worker adds,
+       * the main thread subtracts and notifies). At MAX_BATCHES_IN_FLIGHT the worker waits.
+       */
+      readonly inFlight: Int32Array;
     }
   | {
       /** Run the capture-scope rules over these streams (scanned already, ascending), with the findings of those that have some. */

@@ -12,7 +12,7 @@ import { findCaptureViolations } from '../analysis/findRuleViolations';
 import { ALL_RULES } from '../rules';
 import { withLazyAnalysedStreams } from './lazyStreams';
 import { MemoryControl } from './memoryControl';
-import type { ScannedStream, ScanWorkerInput, ScanWorkerJob, ScanWorkerMessage } from './scanProtocol';
+import { MAX_BATCHES_IN_FLIGHT, type ScannedStream, type ScanWorkerInput, type ScanWorkerJob, type ScanWorkerMessage } from './scanProtocol';
 import { toScannedStream } from './scannedStream';
 import { scanStreams, StreamCursor } from './streamScanner';
 
@@ -21,11 +21,14 @@ const port = parentPort!;
 const post = (message: ScanWorkerMessage) => port.postMessage(message);
 const memory = new MemoryControl();
 
-async function scan(cursor: Int32Array): Promise<void> {
+async function scan(cursor: Int32Array, inFlight: Int32Array): Promise<void> {
   let pending: ScannedStream[] = [];
   let lastPost = Date.now();
   const flush = () => {
     if (pending.length === 0) return;
+    // Wait (this thread only) while the main thread has not taken enough of what was posted.
+    for (let n = Atomics.load(inFlight, 0); n >= MAX_BATCHES_IN_FLIGHT; n = Atomics.load(inFlight, 0)) Atomics.wait(inFlight, 0, n, 100);
+    Atomics.add(inFlight, 0, 1);
     post({ type: 'streams', streams: pending });
     pending = [];
     lastPost = Date.now();
@@ -50,7 +53,7 @@ function captureRules(streams: readonly number[], byStream: ReadonlyMap<number, 
 }
 
 port.on('message', (job: ScanWorkerJob) => {
-  const run = job.job === 'scan' ? scan(job.cursor) : Promise.resolve().then(() => captureRules(job.streams, new Map(job.findings)));
+  const run = job.job === 'scan' ? scan(job.cursor, job.inFlight) : Promise.resolve().then(() => captureRules(job.streams, new Map(job.findings)));
   run.then(
     () => post({ type: 'done' }),
     (error: unknown) => post({ type: 'error', name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) }),
