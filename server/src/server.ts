@@ -45,7 +45,7 @@ import { hoverAt } from './lsp/hover';
 import { LiveCaptures } from './lsp/liveCaptures';
 import { registerStreamViewRequests } from './lsp/streamViewRequests';
 import { toResponseError } from './lsp/responseError';
-import { applyRuleOverrides, parseRuleOverrides, withOverriddenCounts, type RuleOverrides } from './lsp/ruleOverrides';
+import { applyRuleOverrides, overrideDiagnostics, parseRuleOverrides, withOverriddenCounts, type RuleOverrides } from './lsp/ruleOverrides';
 import { codeActions } from './lsp/codeActions';
 import { documentSymbols } from './lsp/documentSymbols';
 import { copyAsCurl } from './export/copyAsCurl';
@@ -66,7 +66,7 @@ const streamDocuments = new Map<string, { rendered: RenderedStream; findings: re
 let canReadConfiguration = false;
 const live = new LiveCaptures({
   status: (status) => void connection.sendNotification(LiveCaptureNotification.type, status),
-  diagnostics: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+  diagnostics: (uri, diagnostics) => void ruleOverrides().then((overrides) => connection.sendDiagnostics({ uri, diagnostics: overrideDiagnostics(diagnostics, overrides) })),
   streamChanged: (capture, stream, http) => {
     for (const uri of [...streamDocuments.keys()]) {
       const ref = parseStreamUri(uri);

@@ -6,7 +6,7 @@ import type { StreamAnalysis } from '../analysis/analyzeCapture';
 import { renderStreamDocument, type RenderedStream } from '../document/renderStreamDocument';
 import { ruleById } from '../rules';
 
-const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+export const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
   warning: DiagnosticSeverity.Warning,
   info: DiagnosticSeverity.Information,

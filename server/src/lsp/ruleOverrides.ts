@@ -3,8 +3,10 @@
  * Severity is policy (STYLE.md): the rules keep finding what they find; this is applied where
  * findings leave the server (diagnostics, hover, the capture editor's findings, Analyze Capture).
  */
+import type { Diagnostic } from 'vscode-languageserver';
 import type { ConversationsResult } from '../../../protocol/lspProtocol';
 import type { Finding, Severity } from '../../../protocol/model';
+import { SEVERITY } from './diagnostics';
 
 export type RuleSetting = Severity | 'off';
 export type RuleOverrides = ReadonlyMap<string, RuleSetting>;
@@ -38,4 +40,13 @@ export function withOverriddenCounts(page: ConversationsResult, findings: readon
   const counts = new Map<number, number>();
   for (const finding of applyRuleOverrides(findings, overrides)) counts.set(finding.stream, (counts.get(finding.stream) ?? 0) + 1);
   return { ...page, rows: page.rows.map((row) => ({ ...row, findingCount: counts.get(row.stream) ?? 0 })) };
+}
+
+/** Diagnostics made before the setting was read (a live capture's, published as packets arrive), as the user configured the rules. */
+export function overrideDiagnostics(diagnostics: readonly Diagnostic[], overrides: RuleOverrides): Diagnostic[] {
+  return diagnostics.flatMap((diagnostic) => {
+    const setting = typeof diagnostic.code === 'string' ? overrides.get(diagnostic.code) : undefined;
+    if (setting === undefined) return [diagnostic];
+    return setting === 'off' ? [] : [{ ...diagnostic, severity: SEVERITY[setting] }];
+  });
 }

@@ -5,7 +5,7 @@ import type { Finding } from '../../../protocol/model';
 import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture';
 import { renderStreamDocument } from '../../../server/src/document/renderStreamDocument';
 import { toDiagnostics } from '../../../server/src/lsp/diagnostics';
-import { applyRuleOverrides, parseRuleOverrides, withOverriddenCounts } from '../../../server/src/lsp/ruleOverrides';
+import { applyRuleOverrides, overrideDiagnostics, parseRuleOverrides, withOverriddenCounts } from '../../../server/src/lsp/ruleOverrides';
 import { ruleInfos } from '../../../server/src/rules';
 import { REPO_ROOT, sample } from '../helpers';
 import { DiagnosticSeverity } from 'vscode-languageserver';
@@ -51,6 +51,14 @@ describe('rule overrides (wirelens.rules)', () => {
     assert.deepEqual(diagnose({ 'duplicate-transfer-encoding': 'warning' }).map((d) => d.severity), [DiagnosticSeverity.Warning]);
     assert.deepEqual(diagnose({ 'duplicate-transfer-encoding': 'off' }), []);
     assert.deepEqual(diagnose({}).map((d) => d.severity), [DiagnosticSeverity.Error]);
+  });
+
+  it('diagnostics made before the setting was read (live captures) get the same treatment', async () => {
+    const stream = (await analyzeCaptureFile(sample('incident-wrong.pcapng'))).streams.get(0)!;
+    const diagnostics = toDiagnostics('wirelens-stream:/x/stream-0.http', renderStreamDocument(sample('incident-wrong.pcapng'), 'http', stream), stream.findings);
+    assert.deepEqual(overrideDiagnostics(diagnostics, parseRuleOverrides({ 'duplicate-transfer-encoding': 'info' })).map((d) => d.severity), [DiagnosticSeverity.Information]);
+    assert.deepEqual(overrideDiagnostics(diagnostics, parseRuleOverrides({ 'duplicate-transfer-encoding': 'off' })), []);
+    assert.deepEqual(overrideDiagnostics(diagnostics, parseRuleOverrides({ 'bare-lf': 'off' })), diagnostics);
   });
 
   it('package.json declares one wirelens.rules property per catalogue rule (npm run docs writes them)', () => {
