@@ -107,6 +107,8 @@ describe('Wirelens in the workbench', function () {
     assert.match(notice.value ?? '', /1 finding in 1 of 1 TCP conversation of incident-wrong\.pcapng/);
     const row = await ui.waitFor(inWorkbench('.markers-panel .monaco-list-row', 'Transfer-Encoding appears 2 times'));
     assert.match(row.value ?? '', /duplicate-transfer-encoding/);
+    // The progress notification closes once the analysis is in.
+    await ui.waitGone(inWorkbench('.notification-list-item', 'analyzing incident-wrong.pcapng'));
     await ui.screenshot('analyze-capture-problems');
     // The document was never opened: closing nothing must not take the findings away.
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()));
@@ -194,6 +196,9 @@ describe('Wirelens in the workbench', function () {
     const markdown = await vscode.workspace.openTextDocument(vscode.Uri.parse('wirelens-rule:/duplicate-transfer-encoding.md'));
     assert.match(markdown.getText(), /^## `duplicate-transfer-encoding` — Transfer-Encoding sent more than once$/m);
     assert.match(markdown.getText(), /\| Envoy \(Istio\) \| reject \|/);
+    // The preview (the one visible webview now) shows the rule and its verdict table.
+    await ui.waitFor(inWebview('h2', 'Transfer-Encoding sent more than once'));
+    await ui.waitFor(inWebview('table', 'Envoy (Istio)'));
     await ui.screenshot('rule-documentation');
   });
 
