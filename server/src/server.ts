@@ -132,6 +132,7 @@ async function openCapture(capture: string, token?: CancellationToken): Promise<
     const tlsKeyLogFile = await tlsKeyLogFor(capture);
     // Rows and findings reach the editor while the scan runs, not only at its end.
     let streaming = false;
+    const overrides = await ruleOverrides(); // findings streamed during the scan are shown as configured too
     const updates = new ScanUpdates((conversations, findings) => void connection.sendNotification(ScanUpdateNotification.type, { capture, conversations, findings }));
     const analysis = await captures.open(capture, {
       tsharkPath: await tsharkPath(),
@@ -141,7 +142,7 @@ async function openCapture(capture: string, token?: CancellationToken): Promise<
         streaming = index.size >= STREAM_UPDATES_FROM_BYTES;
         if (streaming) updates.indexed(index.conversations.length);
       },
-      onFindings: (findings) => streaming && updates.found(findings),
+      onFindings: (findings) => streaming && updates.found(applyRuleOverrides(findings, overrides)),
       onProgress: (packets, fraction) => {
         const now = Date.now();
         if (now - lastSent < 100 && fraction < 1) return;
