@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseStreamUri } from '../../../protocol/streamUri';
 import { inWebview, inWorkbench, ui } from './ui';
-import { when } from './vscodeWait';
+import { clipboardAfter, eventually, when } from './vscodeWait';
 
 const EXPECTED_CURL =
   "curl --http1.1 -X POST --path-as-is -H 'Host: 127.0.0.1:39779' -H 'User-Agent: curl/7.88.1' -H 'Accept: */*' " +
@@ -49,18 +49,6 @@ function tabWhere(test: (tab: vscode.Tab) => boolean, what: string): Promise<vsc
 }
 
 const codeOf = (diagnostic: vscode.Diagnostic) => (typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code);
-
-async function clipboardAfter(action: () => Promise<unknown>): Promise<string> {
-  await vscode.env.clipboard.writeText('(nothing copied)');
-  await action();
-  return within(10_000, 'the clipboard to change', (async () => {
-    for (;;) {
-      const text = await vscode.env.clipboard.readText();
-      if (text !== '(nothing copied)') return text;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })());
-}
 
 describe('Wirelens in the workbench', function () {
   this.timeout(120_000);
@@ -142,12 +130,10 @@ describe('Wirelens in the workbench', function () {
          return line ? [...line.querySelectorAll('span > span')].map((s) => s.textContent.replace(/\\u00a0/g, ' ') + '=' + s.className) : null;`,
       );
     // Tokenizing starts when the grammar has loaded: wait until the line is split into tokens.
-    let header: string[] | null = null;
-    for (let tries = 0; tries < 100 && !(header && header.length > 1); tries++) {
-      header = await classesOf('transfer-encoding: chunked');
-      if (!(header && header.length > 1)) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    assert.ok(header, 'the header line is rendered');
+    const header = await eventually('the header line split into tokens', async () => {
+      const tokens = await classesOf('transfer-encoding: chunked');
+      return tokens && tokens.length > 1 ? tokens : undefined;
+    });
     const classOf = (tokens: string[], text: string) => tokens.find((token) => token.slice(0, token.lastIndexOf('=')) === text)?.split('=').pop();
     const nameClass = classOf(header, 'transfer-encoding');
     const valueClass = classOf(header, 'chunked');
