@@ -5,46 +5,28 @@
  * reading; the test waits for tshark to be gone and says how long that took.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  createProtocolConnection,
-  ExitNotification,
-  InitializedNotification,
-  InitializeRequest,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
-import { OpenCaptureRequest } from '../../../protocol/lspProtocol';
+import { ExitNotification, ShutdownRequest } from 'vscode-languageserver-protocol/node';
+import { DisplayFilterRequest, OpenCaptureRequest } from '../../../protocol/lspProtocol';
 import { CAPTURE_TOOLS, describeProcesses, processTable, waitUntilAny, waitUntilNone } from '../../live/processTable';
-import { REPO_ROOT } from '../../live/support';
 import { writeTsharkOnlyCapture } from '../../live/tsharkOnlyCapture';
-
-async function startServer(): Promise<{ child: ChildProcess; connection: ProtocolConnection }> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  connection.onError(() => undefined);
-  connection.onClose(() => undefined);
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
-  await connection.sendNotification(InitializedNotification.type, {});
-  return { child, connection };
-}
+import { startServer, type RunningServer } from './languageServer';
 
 describe('language server children', function () {
   this.timeout(60_000);
   let scratch: string;
   let capture: string;
-  let server: { child: ChildProcess; connection: ProtocolConnection } | undefined;
+  /** Larger, for a tshark that must still be reading when the server is killed. */
+  let large: string;
+  let server: RunningServer | undefined;
   const readers = () => processTable().filter((p) => CAPTURE_TOOLS.has(p.name) && p.argv.includes(capture));
 
   before(() => {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelens-server-children-'));
     capture = writeTsharkOnlyCapture(path.join(scratch, 'slow.cap'), 24_000_000, 11).file;
+    large = writeTsharkOnlyCapture(path.join(scratch, 'large.cap'), 80_000_000, 12).file;
   });
 
   afterEach(() => {
@@ -63,6 +45,25 @@ describe('language server children', function () {
     ['SIGTERM', async (s) => void s.child.kill('SIGTERM')],
     ['SIGKILL', async (s) => void s.child.kill('SIGKILL')],
   ];
+
+  it('SIGKILL while a quiet tshark runs (a display filter that keeps nothing writes nothing): it is gone at once too', async () => {
+    server = await startServer();
+    const s = server;
+    // tshark -Y never writes here, so a dead server's pipe would not stop it (it would read on for
+    // seconds): the child reaper (processGuard.ts) must.
+    const filtering = s.connection.sendRequest(DisplayFilterRequest.type, { capture: large, expression: 'http.request.uri contains "no-such-path"' });
+    filtering.catch(() => undefined);
+    const quiet = () => processTable().filter((p) => p.name === 'tshark' && p.argv.includes(large) && p.argv.includes('-Y'));
+    const during = await waitUntilAny(quiet, 20_000, 'tshark -Y reading the capture');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // past the reaper's first look
+    const exited = new Promise((resolve) => s.child.once('exit', resolve));
+    s.child.kill('SIGKILL');
+    await exited;
+    const { left, ms } = await waitUntilNone(quiet, 10_000);
+    console.log(`      quiet tshark: ${during.length} before, gone ${ms} ms after the server was killed`);
+    assert.deepEqual(describeProcesses(left), []);
+    assert.ok(ms < 2000, `tshark outlived the server by ${ms} ms`);
+  });
 
   for (const [how, end] of ends) {
     it(`${how} while tshark reads a capture: tshark is gone too`, async () => {
