@@ -8,7 +8,7 @@ import { LiveCaptureNotification, LoadProgressNotification, ScanUpdateNotificati
 import type { LiveCaptureStatus } from '../../protocol/model';
 import { STREAM_SCHEME } from '../../protocol/streamUri';
 import { SETTINGS_SECTION } from './constants';
-import { SERVER_PROCESS_ENV } from './serverProcess';
+import { SERVER_PROCESS_ENV, SERVER_PROCESS_EXEC_ARGV } from './serverProcess';
 
 /**
  * True when a request failed because the server went away under it (it died; the client
@@ -47,8 +47,8 @@ export class WirelensClient implements vscode.Disposable {
     const module = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'server.js').fsPath;
     const env = SERVER_PROCESS_ENV;
     const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc, options: { env } },
-      debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6011'] } },
+      run: { module, transport: TransportKind.ipc, options: { env, execArgv: [...SERVER_PROCESS_EXEC_ARGV] } },
+      debug: { module, transport: TransportKind.ipc, options: { env, execArgv: [...SERVER_PROCESS_EXEC_ARGV, '--nolazy', '--inspect=6011'] } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: STREAM_SCHEME }],

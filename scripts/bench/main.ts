@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SERVER_PROCESS_ENV } from '../../extension/src/serverProcess';
+import { SERVER_PROCESS_ENV, SERVER_PROCESS_EXEC_ARGV } from '../../extension/src/serverProcess';
 import { formatReport, runBench, type BenchCapture } from './runBench';
 import type { SessionResult } from './session';
 
@@ -31,9 +31,9 @@ async function main(): Promise<void> {
   const captures = (option('sizes') ?? '100M,1G').split(',').map(parseSize);
   const sessionScript = path.join(__dirname, 'session.js');
   const session = async (file: string, streams: readonly number[]): Promise<SessionResult> => {
-    // The server's environment, as the extension starts it.
+    // The server's environment and Node options, as the extension starts it.
     const env = { ...process.env, ...SERVER_PROCESS_ENV };
-    const run = spawnSync(process.execPath, [sessionScript, file, streams.join(',')], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env });
+    const run = spawnSync(process.execPath, [...SERVER_PROCESS_EXEC_ARGV, sessionScript, file, streams.join(',')], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env });
     if (run.status !== 0) throw new Error(`session on ${file} failed: ${run.stderr.trim()}`);
     return JSON.parse(run.stdout) as SessionResult;
   };
