@@ -71,7 +71,12 @@ class CaptureEditorSession implements vscode.Disposable {
         if (target.capture === capture && this.active) this.post({ type: 'openStreamView', stream: target.stream });
       }),
       // A restarted server knows no capture: load again, so the page shows rows from the new one.
-      client.onDidRestart(() => void this.startLoad()),
+      // A live capture ended with the old server (its file was never finished): the banner says so.
+      client.onDidRestart(() => {
+        const live = this.live.status(this.capture);
+        if (live) this.post({ type: 'live', status: live });
+        else void this.startLoad();
+      }),
       // Rules turned off or given another severity: counts, rows and findings are asked for again.
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(`${SETTINGS_SECTION}.${RULES_SETTING}`)) void this.startLoad();

@@ -75,10 +75,20 @@ export class LiveCaptureController implements vscode.Disposable {
         this.captures.set(status.capture, status);
         this.refresh();
       }),
+      // A server that died took its captures along (each source's guard stopped it): say so.
+      client.onDidRestart(() => this.endRunning('The Wirelens server stopped, and the capture with it.')),
       vscode.commands.registerCommand(Commands.startLiveCapture, (args?: StartLiveCaptureArgs) => this.start(args)),
       vscode.commands.registerCommand(Commands.stopLiveCapture, (args?: CaptureTargetArgs) => this.stop(args)),
       vscode.commands.registerCommand(Commands.saveCaptureAs, (args?: CaptureTargetArgs) => this.saveAs(args)),
     );
+    this.refresh();
+  }
+
+  /** Marks every running capture of this window as failed with `message` (its server is gone). */
+  private endRunning(message: string): void {
+    for (const [capture, status] of this.captures) {
+      if (isRunning(status)) this.captures.set(capture, { ...status, state: 'failed', message, newFindings: [], changed: [] });
+    }
     this.refresh();
   }
 

@@ -99,7 +99,7 @@ describe('Processes: none left behind; the server restarts and editors recover',
     // in the wrong editor would be seen. Large enough that the five loads overlap.
     for (let i = 0, seed = 100; i < 5; i++) {
       let capture: TsharkOnlyCapture;
-      do capture = writeTsharkOnlyCapture(path.join(dir, `five-${i}.cap`), 9_000_000 + i * 1_500_000, seed++);
+      do capture = writeTsharkOnlyCapture(path.join(dir, `five-${i}.cap`), 30_000_000 + i * 2_000_000, seed++);
       while (five.some((other) => other.streams === capture.streams));
       five.push(capture);
     }
@@ -204,7 +204,26 @@ describe('Processes: none left behind; the server restarts and editors recover',
     await assertNoneLeft('after the restart');
   });
 
-  it('five captures opened at once and cancelled mid-load: none left, and reopened each shows its own rows', async () => {
+  it('SIGKILL to the language server during a live capture: dumpcap and tshark end, the editor says the capture ended', async () => {
+    // Filtered to a port nothing uses: dumpcap sits idle, never writing, the case its guard is for.
+    const capture = await vscode.commands.executeCommand<string | undefined>('wirelens.startLiveCapture', { interface: 'lo', filter: 'tcp port 9' });
+    assert.ok(capture, 'the capture started');
+    const during = await waitUntilAny(() => captureTools().filter((p) => p.name === 'dumpcap'), 30_000, 'dumpcap capturing');
+    await ui.waitFor(inWebview('#live', 'Capturing'));
+    const server = languageServer();
+    assert.ok(server);
+    const killed = Date.now();
+    process.kill(server.pid, 'SIGKILL');
+    const { left, ms } = await waitUntilNone(captureTools, 10_000);
+    assert.deepEqual(describeProcesses(left), [], 'capture processes outlived the killed server');
+    await newLanguageServer(server.pid, 30_000);
+    const banner = await ui.waitFor(inWebview('#live', 'server stopped'), 30_000);
+    assert.doesNotMatch(banner.value ?? '', /Capturing/);
+    measured(`SIGKILL during a live capture: ${describeProcesses(during).length} dumpcap, 0 capture processes ${ms} ms after the kill; banner updated ${Date.now() - killed} ms after`);
+  });
+
+  it('five captures opened at once and cancelled mid-load: none left, and reopened each shows its own rows', async function () {
+    this.timeout(300_000);
     const before = captureTools().length;
     // One after another, each until its page says it is reading: an editor hidden behind the next
     // keeps loading (its page comes back, and joins the same load, when it is shown again).
@@ -213,7 +232,15 @@ describe('Processes: none left behind; the server restarts and editors recover',
       await ui.waitFor(inWebview('#status', path.basename(capture.file)));
     }
     const reading = () => captureTools().filter((p) => p.name === 'tshark' && five.some((c) => p.argv.includes(c.file)));
-    const peak = await waitUntilAny(() => (new Set(reading().map((p) => p.argv.find((a) => a.endsWith('.cap')))).size === 5 ? reading() : []), 60_000, 'five tshark, one per capture');
+    const seen = new Map<string, number>();
+    const peak = await waitUntilAny(() => {
+      const now = reading();
+      const files = new Set(now.map((p) => path.basename(p.argv.find((a) => a.endsWith('.cap')) ?? '?')));
+      for (const file of files) seen.set(file, (seen.get(file) ?? 0) + 1);
+      return files.size === 5 ? now : [];
+    }, 60_000, 'five tshark, one per capture').catch((error: Error) => {
+      throw new Error(`${error.message}; tshark seen per capture (polls): ${JSON.stringify([...seen])}`);
+    });
     const cancelled = Date.now();
     for (const capture of five) {
       await open(capture.file); // brings its editor to the front
