@@ -165,10 +165,12 @@ connection.onRequest(OpenCaptureRequest.type, async ({ capture }, token) => {
 connection.onRequest(ConversationsRequest.type, (params, token) =>
   answer(async () => {
     const { capture, start, count, query } = params;
-    const tshark = { tsharkPath: await tsharkPath() };
+    // Settings are asked for (a round trip to the client) only when a display filter needs tshark.
+    const tshark = query?.displayFilter?.trim() ? { tsharkPath: await tsharkPath() } : {};
     const signal = abortSignalFor(token);
-    // While a pcap/pcapng is scanned, its index already answers (rows fill in when the scan ends).
-    const analysis = openCapture(capture, token);
+    // While a pcap/pcapng is scanned, its index already answers (rows fill in when the scan ends);
+    // a page of a capture still being read joins that load directly.
+    const analysis = captures.inFlight(capture) ?? openCapture(capture, token);
     const early = await captures.pageBeforeDone(capture, analysis, start, count, query, signal, tshark);
     if (early) {
       analysis.catch(() => undefined);

@@ -166,6 +166,12 @@ export class CaptureStore {
     });
   }
 
+  /** The analysis of `file` while it runs (undefined once it settled: open() then checks the file again). */
+  inFlight(file: string): Promise<CaptureAnalysis> | undefined {
+    const entry = this.entries.get(file);
+    return entry && !entry.done ? entry.analysis : undefined;
+  }
+
   private wake(file: string, entry: Entry | undefined): void {
     for (const resolve of this.indexWaiters.get(file) ?? []) resolve(entry);
     this.indexWaiters.delete(file);
