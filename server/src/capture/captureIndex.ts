@@ -215,11 +215,25 @@ function seqDistance(from: number, to: number): number {
   return d >= TWO_32 / 2 ? d - TWO_32 : d;
 }
 
+type Releasable = ArrayBuffer & { resize(byteLength: number): void };
+/** ES2024's resizable ArrayBuffer (Node 20 has it; the TypeScript lib here is ES2022). */
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => Releasable;
+
+/** A buffer whose memory goes back to the system when release() shrinks it to nothing, not at some later garbage collection. */
+function releasable(byteLength: number): Releasable {
+  return new ResizableArrayBuffer(byteLength, { maxByteLength: byteLength });
+}
+
+function release(column: ArrayBufferView): void {
+  (column.buffer as Releasable).resize(0);
+}
+
 /**
  * Growable packet columns in file order, SharedArrayBuffer-backed, with each packet's stream in a
  * column of its own; at the end they are grouped by stream in place, so the index is built in
- * the memory it keeps (a copy would leave tens of MiB for a garbage collection that an idle main
- * thread may not run for a long time).
+ * the memory it keeps, and the stream column is released at once: a copy, or a column left for
+ * the garbage collector, would hold tens of MiB that an idle main thread may not collect for a
+ * long time.
  */
 class ColumnBuilder {
   count = 0;
@@ -236,7 +250,7 @@ class ColumnBuilder {
     this.recordLength = new Uint32Array(new SharedArrayBuffer(this.capacity * 4));
     this.frame = new Uint32Array(new SharedArrayBuffer(this.capacity * 4));
     this.fromA = new Uint8Array(new SharedArrayBuffer(this.capacity));
-    this.stream = new Int32Array(this.capacity);
+    this.stream = new Int32Array(releasable(this.capacity * 4), 0, this.capacity);
   }
 
   push(recordOffset: number, recordLength: number, frame: number, stream: number, fromA: boolean): void {
@@ -253,13 +267,14 @@ class ColumnBuilder {
     const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(old: T, make: (length: number) => T): T => {
       const fresh = make(capacity);
       fresh.set(old.subarray(0, this.count) as never);
+      if (old.buffer instanceof ArrayBuffer) release(old); // the stream column (shared buffers cannot shrink)
       return fresh;
     };
     this.recordOffset = grow(this.recordOffset, (n) => new Float64Array(new SharedArrayBuffer(n * 8)));
     this.recordLength = grow(this.recordLength, (n) => new Uint32Array(new SharedArrayBuffer(n * 4)));
     this.frame = grow(this.frame, (n) => new Uint32Array(new SharedArrayBuffer(n * 4)));
     this.fromA = grow(this.fromA, (n) => new Uint8Array(new SharedArrayBuffer(n)));
-    this.stream = grow(this.stream, (n) => new Int32Array(n));
+    this.stream = grow(this.stream, (n) => new Int32Array(releasable(n * 4), 0, n));
     this.capacity = capacity;
   }
 
@@ -296,6 +311,7 @@ class ColumnBuilder {
         place[j] = j;
       }
     }
+    release(place);
     return {
       packets: { count, recordOffset: recordOffset.subarray(0, count), recordLength: recordLength.subarray(0, count), frame: frame.subarray(0, count), fromA: fromA.subarray(0, count) },
       streamStart,
