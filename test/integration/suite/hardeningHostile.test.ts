@@ -157,7 +157,7 @@ describe('Hostile payloads stay inert text in the capture editor', () => {
   it('follows the terminal-escape stream as a document with escapes and its diagnostics', async () => {
     await vscode.commands.executeCommand('wirelens.followHttpStream', { capture: capture!.fsPath, stream: 2 });
     const [uri, diagnostics] = await when(vscode.languages.onDidChangeDiagnostics, () =>
-      vscode.languages.getDiagnostics().find(([u, list]) => u.scheme === STREAM_SCHEME && u.path.endsWith('/stream-2.http') && list.length > 0),
+      vscode.languages.getDiagnostics().find(([u, list]) => u.scheme === STREAM_SCHEME && u.path.endsWith('/hostile-payloads.pcapng/stream-2.http') && list.length > 0),
     );
     const document = await vscode.workspace.openTextDocument(uri);
     const text = document.getText();

@@ -162,11 +162,13 @@ describe('Processes: none left behind; the server restarts and editors recover',
   }
 
   it('SIGKILL to the language server with a capture and a stream open: both come back (rows, diagnostics, hover)', async () => {
-    const capture = path.join(workspace, 'incident-wrong.pcapng');
+    // A sample no other suite needs unopened or unanalysed (they check the incident's stream
+    // document is closed, and that some samples are analysed for the first time).
+    const capture = path.join(workspace, 'proxy-502-nginx.pcapng');
     await open(capture);
     await ui.waitFor(inWebview('[data-stream="0"]'), 60_000);
     await vscode.commands.executeCommand('wirelens.followHttpStream', { capture, stream: 0 });
-    const isStream0 = (uri: vscode.Uri) => uri.scheme === STREAM_SCHEME && uri.path.endsWith('/stream-0.http');
+    const isStream0 = (uri: vscode.Uri) => uri.scheme === STREAM_SCHEME && uri.path.endsWith('/proxy-502-nginx.pcapng/stream-0.http');
     const [uri] = await when(vscode.languages.onDidChangeDiagnostics, () =>
       vscode.languages.getDiagnostics().find(([u, list]) => isStream0(u) && list.length > 0),
     );
@@ -186,17 +188,17 @@ describe('Processes: none left behind; the server restarts and editors recover',
       await waitForReload(30_000);
       await ui.waitFor(inWebview('[data-stream="0"]'), 30_000);
       const rowsMs = Date.now() - killed;
-      assert.match(await ui.text(inWebview('[data-stream="0"]')), /POST \/wrong/);
+      assert.match(await ui.text(inWebview('[data-stream="0"]')), /POST \/orders\/42/);
       const back = await when(vscode.languages.onDidChangeDiagnostics, () => {
         const cleared = counts.findIndex((c) => c.count === 0);
         return cleared >= 0 ? counts.slice(cleared).find((c) => c.count > 0) : undefined;
       });
       const diagnostics = vscode.languages.getDiagnostics(uri);
       assert.equal(diagnostics.length, 1);
-      assert.equal(typeof diagnostics[0].code === 'object' ? diagnostics[0].code.value : diagnostics[0].code, 'duplicate-transfer-encoding');
+      assert.equal(typeof diagnostics[0].code === 'object' ? diagnostics[0].code.value : diagnostics[0].code, 'proxy-generated-error');
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, diagnostics[0].range.start);
       const hoverText = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
-      assert.match(hoverText, /RFC 9112 §6\.1/);
+      assert.match(hoverText, /RFC 9110 §15\.6\.3/);
       measured(`SIGKILL with editors open: server ${server.pid} → ${restarted.pid} in ${restartMs} ms; capture rows again at ${rowsMs} ms; stream diagnostics cleared and back at ${back.at - killed} ms`);
     } finally {
       watching.dispose();
