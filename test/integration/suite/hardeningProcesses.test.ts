@@ -51,7 +51,8 @@ async function newLanguageServer(old: number, timeoutMs: number): Promise<Proces
 
 const gone = (pids: readonly number[]) => () => processTable().filter((p) => pids.includes(p.pid));
 
-const open = (file: string) => vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'wirelens.capture');
+/** Opens (or brings forward) a capture's editor, pinned: a preview tab would be replaced by the next one opened. */
+const open = (file: string) => vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'wirelens.capture', { preview: false });
 
 /** One of the active capture editor's summary facts ("Conversations" → "247"). */
 async function summaryFact(label: string): Promise<string> {
@@ -249,7 +250,10 @@ describe('Processes: none left behind; the server restarts and editors recover',
       const name = path.basename(capture.file);
       await ui.waitFor(inWebview('#status', name));
       await ui.click(inWebview('#cancel-load'));
-      await ui.waitFor(inWebview('#error', 'cancelled'));
+      await ui.waitFor(inWebview('#error', 'cancelled')).catch(async (error: Error) => {
+        const page = await ui.evaluate<string>('webview', 'return document.body.innerText.slice(0, 600);');
+        throw new Error(`${name}: ${error.message}; the page shows: ${page}`);
+      });
     }
     const ms = await assertNoneLeft('after cancelling five loads');
     measured(`five at once: ${before} capture tools before, ${peak.length} tshark while loading, 0 left ${ms} ms after the fifth Cancel (${Date.now() - cancelled} ms for all five)`);
