@@ -9,14 +9,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CaptureStore } from '../../../server/src/lsp/captureStore';
-import { CAPTURE_TOOLS, describeProcesses, processTable, waitUntilAny, waitUntilNone } from '../../live/processTable';
+import { describeProcesses, processTable, waitUntilAny, waitUntilNone } from '../../live/processTable';
 import { writeTsharkOnlyCapture, type TsharkOnlyCapture } from '../../live/tsharkOnlyCapture';
 
 describe('CaptureStore: shared loads, cancelled per caller', function () {
   this.timeout(60_000);
   let scratch: string;
   let capture: TsharkOnlyCapture;
-  const readers = () => processTable().filter((p) => CAPTURE_TOOLS.has(p.name) && p.argv.includes(capture.file));
+  /** The tshark reading the capture (capinfos, which also reads it, runs only briefly beside it). */
+  const readers = () => processTable().filter((p) => p.name === 'tshark' && p.argv.includes(capture.file));
 
   before(() => {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wirelens-shared-loads-'));
@@ -43,7 +44,7 @@ describe('CaptureStore: shared loads, cancelled per caller', function () {
     const old = new AbortController();
     const cancelled = store.open(capture.file, { signal: old.signal });
     const seen = new Set<number>();
-    const watch = setInterval(() => readers().forEach((p) => p.name === 'tshark' && seen.add(p.pid)), 20);
+    const watch = setInterval(() => readers().forEach((p) => seen.add(p.pid)), 20);
     try {
       await waitUntilAny(readers, 20_000, 'tshark reading the capture');
       old.abort();
