@@ -79,6 +79,18 @@ async function assertNoneLeft(what: string): Promise<number> {
   return ms;
 }
 
+/** Is a SIGTERM or SIGKILL waiting for this (stopped) process? `gone` once it has ended. */
+function killPending(pid: number): boolean | 'gone' {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const masks = [...status.matchAll(/^(?:ShdPnd|SigPnd):\s*([0-9a-f]+)$/gm)].map((m) => BigInt(`0x${m[1]}`));
+    const KILL_OR_TERM = (1n << 8n) | (1n << 14n); // bit (signal - 1): SIGKILL 9, SIGTERM 15
+    return masks.some((mask) => (mask & KILL_OR_TERM) !== 0n);
+  } catch {
+    return 'gone';
+  }
+}
+
 function measured(line: string): void {
   console.log(`    [measured] ${line}`);
 }
@@ -97,10 +109,11 @@ describe('Processes: none left behind; the server restarts and editors recover',
       slow[name] = writeTsharkOnlyCapture(path.join(dir, `slow-${name}.cap`), 24_000_000, 11 + seed);
     }
     // Different sizes and seeds: each capture has its own number of conversations, so rows shown
-    // in the wrong editor would be seen. Large enough that the five loads overlap.
+    // in the wrong editor would be seen. Opened one after another, the first opened is the largest,
+    // so that its load still runs when the last one starts, on a quiet machine too.
     for (let i = 0, seed = 100; i < 5; i++) {
       let capture: TsharkOnlyCapture;
-      do capture = writeTsharkOnlyCapture(path.join(dir, `five-${i}.cap`), 30_000_000 + i * 2_000_000, seed++);
+      do capture = writeTsharkOnlyCapture(path.join(dir, `five-${i}.cap`), 30_000_000 + (4 - i) * 8_000_000, seed++);
       while (five.some((other) => other.streams === capture.streams));
       five.push(capture);
     }
@@ -244,17 +257,32 @@ describe('Processes: none left behind; the server restarts and editors recover',
     }, 60_000, 'five tshark, one per capture').catch((error: Error) => {
       throw new Error(`${error.message}; tshark seen per capture (polls): ${JSON.stringify([...seen])}`);
     });
+    // Frozen mid-load (SIGSTOP), so that each Cancel finds its load still running however fast this
+    // machine reads: a Cancel must then leave a kill pending on (or end) its frozen tshark.
+    for (const p of peak) process.kill(p.pid, 'SIGSTOP');
     const cancelled = Date.now();
     for (const capture of five) {
       await open(capture.file); // brings its editor to the front
       const name = path.basename(capture.file);
-      await ui.waitFor(inWebview('#status', name));
+      await ui.waitFor(inWebview('#status', name)).catch(async (error: Error) => {
+        const page = await ui.evaluate<string>('webview', 'return document.body.innerText.slice(0, 300);');
+        throw new Error(`${name} is not shown reading: ${error.message}; the page shows: ${page}`);
+      });
       await ui.click(inWebview('#cancel-load'));
       await ui.waitFor(inWebview('#error', 'cancelled')).catch(async (error: Error) => {
         const page = await ui.evaluate<string>('webview', 'return document.body.innerText.slice(0, 600);');
         throw new Error(`${name}: ${error.message}; the page shows: ${page}`);
       });
     }
+    // The shared run stops after a short grace (another caller may still want it): poll briefly.
+    const deadline = Date.now() + 5_000;
+    let notKilled = peak.filter((p) => killPending(p.pid) === false);
+    while (notKilled.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      notKilled = notKilled.filter((p) => killPending(p.pid) === false);
+    }
+    for (const p of peak) try { process.kill(p.pid, 'SIGCONT'); } catch { /* already gone */ }
+    assert.deepEqual(describeProcesses(notKilled), [], 'a cancelled load left its tshark running, with no kill sent');
     const ms = await assertNoneLeft('after cancelling five loads');
     measured(`five at once: ${before} capture tools before, ${peak.length} tshark while loading, 0 left ${ms} ms after the fifth Cancel (${Date.now() - cancelled} ms for all five)`);
 
