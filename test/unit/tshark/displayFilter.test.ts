@@ -3,7 +3,6 @@
  * message for a bad filter, and a run that is cancelled ends its tshark.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,14 +10,11 @@ import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture'
 import { buildDisplayFilterArgs, streamsMatching } from '../../../server/src/tshark/displayFilter';
 import { TsharkError } from '../../../server/src/tshark/tsharkError';
 import { generateCapture } from '../../../scripts/bench/generateCapture';
+import { processTable } from '../../live/processTable';
 import { sample } from '../helpers';
 
 function tsharkProcessesReading(file: string): number {
-  try {
-    return execFileSync('pgrep', ['-f', `-r ${file}`], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
-  } catch {
-    return 0; // pgrep exits 1 when nothing matches
-  }
+  return processTable().filter((p) => p.name === 'tshark' && p.argv.includes(file)).length;
 }
 
 describe('tshark/displayFilter', function () {
