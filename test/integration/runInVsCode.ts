@@ -3,7 +3,7 @@
  * both). The extension is loaded from this repository; its mocha suite (out/test/integration/
  * suite) runs in the extension host and asks this driver, through uiDriver.ts, to click and type
  * in the workbench as a person would and to take the screenshots in docs/screenshots/.
- * WIRELENS_E2E_ONLY=<part of a suite file name> runs only the matching suite files. Suites named
+ * WIRELENS_E2E_ONLY=<parts of suite file names, comma-separated> runs only the matching suite files. Suites named
  * *Untrusted* run afterwards in a second VS Code with workspace trust on (runUntrusted).
  */
 import * as fs from 'node:fs';
@@ -77,8 +77,8 @@ async function runUntrusted(): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const only = process.env.WIRELENS_E2E_ONLY;
-  const selected = fs.readdirSync(SUITE_DIR).filter((file) => file.endsWith('.test.js') && (!only || file.includes(only)));
+  const only = process.env.WIRELENS_E2E_ONLY?.split(',');
+  const selected = fs.readdirSync(SUITE_DIR).filter((file) => file.endsWith('.test.js') && (!only || only.some((part) => file.includes(part))));
   let code = 0;
   if (selected.some((file) => !isUntrustedSuite(file))) code = await runTrusted();
   if (selected.some(isUntrustedSuite)) code = Math.max(code, await runUntrusted());

@@ -6,11 +6,11 @@ import * as vscode from 'vscode';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 90_000 });
-  const only = process.env.WIRELENS_E2E_ONLY;
+  const only = process.env.WIRELENS_E2E_ONLY?.split(',');
   for (const file of fs.readdirSync(__dirname).sort()) {
     // Suites named *Untrusted* need restricted mode: runInVsCode.ts runs them in a VS Code with workspace trust on.
     const wanted = file.includes('Untrusted') === !vscode.workspace.isTrusted;
-    if (file.endsWith('.test.js') && (!only || file.includes(only)) && wanted) mocha.addFile(path.join(__dirname, file));
+    if (file.endsWith('.test.js') && (!only || only.some((part) => file.includes(part))) && wanted) mocha.addFile(path.join(__dirname, file));
   }
   return new Promise((resolve, reject) =>
     mocha.run((failures) => (failures ? reject(new Error(`${failures} extension test(s) failed`)) : resolve())),
