@@ -17,13 +17,16 @@ function activeWebview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
 }
 
-function locate(page: Page, target: Target): Locator {
+/** Every element the target names (its text filter applied, `nth` not). */
+function matching(page: Page, target: Target): Locator {
   const root = target.frame === 'webview' ? activeWebview(page) : page;
-  let locator = root.locator(target.selector);
-  if (target.hasText !== undefined) {
-    locator = locator.filter({ hasText: target.textIsRegex ? new RegExp(target.hasText) : target.hasText });
-  }
-  return locator.nth(target.nth ?? 0);
+  const locator = root.locator(target.selector);
+  if (target.hasText === undefined) return locator;
+  return locator.filter({ hasText: target.textIsRegex ? new RegExp(target.hasText) : target.hasText });
+}
+
+function locate(page: Page, target: Target): Locator {
+  return matching(page, target).nth(target.nth ?? 0);
 }
 
 async function perform(page: Page, request: UiRequest): Promise<unknown> {
@@ -48,10 +51,8 @@ async function perform(page: Page, request: UiRequest): Promise<unknown> {
     }
     case 'text':
       return locate(page, request.target).textContent({ timeout: ACTION_TIMEOUT_MS });
-    case 'count': {
-      const { frame, selector } = request.target;
-      return (frame === 'webview' ? activeWebview(page) : page).locator(selector).count();
-    }
+    case 'count':
+      return matching(page, request.target).count();
     case 'attribute':
       return locate(page, request.target).getAttribute(request.name, { timeout: ACTION_TIMEOUT_MS });
     case 'evaluate': {
