@@ -99,6 +99,11 @@ export namespace FindingLocationRequest {
 export interface ScanUpdateParams extends CaptureParams {
   /** Conversations known so far (all of them once the index is built). */
   readonly conversations: number;
+  /**
+   * The index pass has ended: `conversations` is final, and rows listed before it ended (their
+   * packet and byte counts were still growing) should be asked for again.
+   */
+  readonly rowsFinal: boolean;
   /** Findings found since the previous update. */
   readonly findings: readonly Finding[];
 }

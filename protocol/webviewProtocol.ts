@@ -47,6 +47,8 @@ export interface FindingsMessage {
 export interface ScanUpdateMessage {
   readonly type: 'scanUpdate';
   readonly conversations: number;
+  /** See ScanUpdateParams.rowsFinal. */
+  readonly rowsFinal: boolean;
   readonly findings: readonly Finding[];
 }
 /** The answer to an applyDisplayFilter: tshark's error, or how many streams matched. */

@@ -47,6 +47,11 @@ class CaptureEditorSession implements vscode.Disposable {
   /** The display filter running now: a newer one cancels it (the server kills its tshark). */
   private displayFilter?: vscode.CancellationTokenSource;
   private summary?: CaptureSummary;
+  /**
+   * The load starts with the editor, not when the page has booted (that takes about as long as
+   * indexing a large capture): what it says meanwhile waits here until the page's first `ready`.
+   */
+  private outbox: ToWebviewMessage[] | undefined = [];
   /** The panel's last known state: a disposed panel throws on every property. */
   private active = false;
   private disposed = false;
@@ -82,7 +87,7 @@ class CaptureEditorSession implements vscode.Disposable {
         if (event.affectsConfiguration(`${SETTINGS_SECTION}.${RULES_SETTING}`)) void this.startLoad();
       }),
       client.onScanUpdate((update) => {
-        if (update.capture === capture) this.post({ type: 'scanUpdate', conversations: update.conversations, findings: update.findings });
+        if (update.capture === capture) this.post({ type: 'scanUpdate', conversations: update.conversations, rowsFinal: update.rowsFinal, findings: update.findings });
       }),
       panel.onDidChangeViewState(() => this.showStatus()),
       panel.onDidDispose(() => this.dispose()),
@@ -90,6 +95,15 @@ class CaptureEditorSession implements vscode.Disposable {
     this.active = panel.active;
     if (this.active) live.setActiveCapture(capture);
     if (this.active) conversationSelection.setActive(capture);
+    void this.startLoad();
+  }
+
+  /** The page is up: the first time it gets what the load said so far; after a reload (its state is gone) the load runs again. */
+  private onReady(): Promise<void> | void {
+    const waiting = this.outbox;
+    if (!waiting) return this.startLoad();
+    this.outbox = undefined;
+    for (const message of waiting) this.post(message);
   }
 
   /** Live updates go to the page as they come; when the capture ends, the saved file is loaded as any capture. */
@@ -104,7 +118,15 @@ class CaptureEditorSession implements vscode.Disposable {
   }
 
   private post(message: ToWebviewMessage): void {
-    if (!this.disposed) void this.panel.webview.postMessage(message);
+    if (this.disposed) return;
+    if (!this.outbox) {
+      void this.panel.webview.postMessage(message);
+      return;
+    }
+    // Only the latest progress matters; everything else (rows, findings) is kept in order.
+    const last = this.outbox.length - 1;
+    if (message.type === 'progress' && this.outbox[last]?.type === 'progress') this.outbox[last] = message;
+    else this.outbox.push(message);
   }
 
   private showStatus(): void {
@@ -121,7 +143,7 @@ class CaptureEditorSession implements vscode.Disposable {
   private async onMessage(message: FromWebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready':
-        return this.startLoad();
+        return this.onReady();
       case 'requestConversations': {
         rememberShownQuery(this.capture, message.query);
         const client = await this.client.get();
@@ -195,7 +217,7 @@ class CaptureEditorSession implements vscode.Disposable {
     }
   }
 
-  /** (Re)loads on every `ready`, so a reloaded webview gets its state again; the server caches. */
+  /** Loads when the editor opens and again on a reloaded page's `ready` (it lost its state); the server caches. */
   private async startLoad(): Promise<void> {
     // Asked once per editor (wirelens.maxFileSizeMB); a live capture starts empty and is never asked about.
     this.sizeConfirmed ??= this.live.status(this.capture) ? Promise.resolve(true) : confirmCaptureSize(this.capture);

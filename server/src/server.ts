@@ -133,11 +133,15 @@ async function openCapture(capture: string, token?: CancellationToken): Promise<
     // Rows and findings reach the editor while the scan runs, not only at its end.
     let streaming = false;
     const overrides = await ruleOverrides(); // findings streamed during the scan are shown as configured too
-    const updates = new ScanUpdates((conversations, findings) => void connection.sendNotification(ScanUpdateNotification.type, { capture, conversations, findings }));
+    const updates = new ScanUpdates((update) => void connection.sendNotification(ScanUpdateNotification.type, { capture, ...update }));
     const analysis = await captures.open(capture, {
       tsharkPath: await tsharkPath(),
       ...(tlsKeyLogFile ? { tlsKeyLogFile } : {}),
       signal: abortSignalFor(token),
+      onConversations: (conversations, fileSize) => {
+        streaming = fileSize >= STREAM_UPDATES_FROM_BYTES;
+        if (streaming) updates.indexing(conversations.length);
+      },
       onIndex: (index) => {
         streaming = index.size >= STREAM_UPDATES_FROM_BYTES;
         if (streaming) updates.indexed(index.conversations.length);

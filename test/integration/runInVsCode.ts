@@ -3,7 +3,8 @@
  * both). The extension is loaded from this repository; its mocha suite (out/test/integration/
  * suite) runs in the extension host and asks this driver, through uiDriver.ts, to click and type
  * in the workbench as a person would and to take the screenshots in docs/screenshots/.
- * WIRELENS_E2E_ONLY=<parts of suite file names, comma-separated> runs only the matching suite files. Suites named
+ * WIRELENS_E2E_ONLY=<parts of suite file names, comma-separated> runs only the matching suite files;
+ * WIRELENS_E2E_GREP=<pattern> only the tests whose title matches. Suites named
  * *Untrusted* run afterwards in a second VS Code with workspace trust on (runUntrusted).
  */
 import * as fs from 'node:fs';

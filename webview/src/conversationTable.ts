@@ -146,6 +146,8 @@ export class ConversationTable {
   /** The conversation last reported as selected. */
   private selectedStream?: number;
   private renderQueued = false;
+  /** Set once rows with data are on screen (the wirelens:first-rows mark). */
+  private firstRowsShown = false;
 
   constructor(
     private readonly capture: string,
@@ -351,6 +353,10 @@ export class ConversationTable {
     // scroll adds rows at one end, so only those move.
     if (added) inOrder.forEach((line, i) => this.body.children[i] !== line && this.body.insertBefore(line, this.body.children[i] ?? null));
     this.markActive();
+    if (!this.firstRowsShown && inOrder.some((line) => line.dataset.stream !== undefined)) {
+      this.firstRowsShown = true;
+      performance.mark('wirelens:first-rows');
+    }
   }
 
   private fill(line: HTMLElement, item: Item, index: number): void {

@@ -19,6 +19,9 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
+// Boot milestones (performance.mark, read in DevTools and by the capture-editor test):
+// wirelens:script, wirelens:ready, wirelens:loading, wirelens:first-rows.
+performance.mark('wirelens:script');
 const vscode = acquireVsCodeApi();
 
 registerToolkit();
@@ -55,6 +58,8 @@ let loadingFile = '';
 let scanFindings: Finding[] = [];
 let rules: readonly RuleInfo[] = [];
 let scanning = false;
+/** The row count is final for this load (the server's index pass has ended). */
+let rowsFinal = false;
 /** Findings groups the user opened: a panel rendered again keeps them open. */
 const openRules = new Set<string>();
 
@@ -244,8 +249,10 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   const message = event.data;
   switch (message.type) {
     case 'loading':
+      performance.mark('wirelens:loading');
       errorBox.hidden = true;
       scanning = true;
+      rowsFinal = false;
       scanFindings = [];
       header.replaceChildren(element('span', { class: 'fact' }, message.file.split('/').pop() ?? message.file));
       if (message.displayFilter?.trim()) {
@@ -266,6 +273,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
     }
     case 'scanUpdate':
       if (message.conversations > 0) ensureTable(loadingFile).grow(message.conversations);
+      // Rows listed while the index pass ran showed counts that were still growing.
+      if (message.rowsFinal && !rowsFinal) table?.refresh();
+      rowsFinal = message.rowsFinal;
       if (message.findings.length > 0) {
         scanFindings.push(...message.findings);
         showScanFindings();
@@ -291,4 +301,5 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   }
 });
 
+performance.mark('wirelens:ready');
 post({ type: 'ready' });

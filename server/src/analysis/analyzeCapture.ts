@@ -4,7 +4,7 @@
  * neither holds analysis logic of its own.
  */
 import type { CaptureSummary, ConversationSummary, Finding } from '../../../protocol/model';
-import { buildCaptureIndex, indexWarnings, type CaptureIndex } from '../capture/captureIndex';
+import { buildCaptureIndex, indexWarnings, type CaptureIndex, type IndexOptions } from '../capture/captureIndex';
 import { CaptureFileError } from '../capture/captureFileError';
 import { CaptureFormatError } from '../capture/captureRecord';
 import { checkCaptureFile } from '../capture/fileSignature';
@@ -45,6 +45,8 @@ export interface AnalyzeOptions extends TsharkOptions {
   readonly onProgress?: (packets: number, fraction: number) => void;
   /** Direct reads: once the index exists (before the scan), so conversations can be listed at once. */
   readonly onIndex?: (index: CaptureIndex) => void;
+  /** Direct reads, while the index pass runs: the conversations found so far (see IndexOptions). */
+  readonly onConversations?: IndexOptions['onConversations'];
   /** Direct reads: findings as the scan finds them, stream by stream. */
   readonly onFindings?: (findings: readonly Finding[]) => void;
   /** False: always let tshark read the file (the direct reader is otherwise used when it can). */
@@ -160,6 +162,7 @@ async function analyzeDirectly(file: string, options: AnalyzeOptions): Promise<{
     versionRun.catch(() => undefined);
     const outcome = await buildCaptureIndex(file, {
       signal: options.signal,
+      onConversations: options.onConversations,
       onProgress: (packets, fraction) => options.onProgress?.(packets, fraction * INDEX_SHARE),
     });
     if ('unsupported' in outcome) return outcome;

@@ -12,7 +12,9 @@
 import * as fs from 'node:fs/promises';
 import type { Endpoint, StreamProtocol } from '../../../protocol/model';
 import { NO_LINK_TYPE, type CaptureRecord } from './captureRecord';
+import type { CaptureFileFacts } from '../tshark/captureInfo';
 import { addressText, Decoded, decodeFrame, newDecodedTcp } from './linkLayer';
+import { fileEncapsulationName } from './linkTypeNames';
 import { CaptureFileError } from './captureFileError';
 import { formatInfoOf, readRecords, sniffCaptureFormat, type CaptureFormatInfo, type ReadProblem } from './recordReader';
 import { TcpStreamTable } from './tcpStreamTable';
@@ -66,6 +68,10 @@ export interface CaptureIndex {
   readonly frames: number;
   /** Time of frame 1: tshark's conversation table gives starts relative to it. */
   readonly firstTime: number;
+  /** Earliest and latest time of any record (capinfos' first and last packet time); none without records. */
+  readonly timeSpan?: { readonly earliest: number; readonly latest: number };
+  /** The link type of every interface of the file (pcap: one). */
+  readonly linkTypes: readonly number[];
   /** The file ends in the middle of a record, or is damaged: what came before was indexed. */
   readonly problem?: ReadProblem;
   readonly conversations: readonly IndexedConversation[];
@@ -83,6 +89,11 @@ export interface IndexOptions {
   /** Bytes per read (readRecords' default unless given; the fuzz checks the index does not depend on it). */
   readonly chunkSize?: number;
   readonly onProgress?: (packets: number, fraction: number) => void;
+  /**
+   * The conversations found so far, after each chunk read, with the file's size: the array grows
+   * and its entries' counts change until the pass ends (rows can be listed before it does).
+   */
+  readonly onConversations?: (conversations: readonly IndexedConversation[], fileSize: number) => void;
 }
 
 const SYN = 0x02;
@@ -330,12 +341,17 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
   const tcp = newDecodedTcp();
   let unsupported: string | undefined;
   let firstTime = 0;
+  let earliest = Infinity;
+  let latest = -Infinity;
   const outcome = await readRecords(
     file,
     parser,
     (record, buf) => {
       if (record.frame === 1) firstTime = record.time;
+      // A record that holds no packet (a pcapng custom block) has no time either.
       if (record.linkType === NO_LINK_TYPE) return true;
+      if (record.time < earliest) earliest = record.time;
+      if (record.time > latest) latest = record.time;
       const end = record.dataStart + record.capturedLength;
       const decoded = decodeFrame(record.linkType, buf, record.dataStart, end, tcp);
       if (decoded === Decoded.NOT_TCP) return true;
@@ -362,7 +378,10 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
     {
       signal: options.signal,
       ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
-      onChunk: (offset) => options.onProgress?.(columns.count, Math.min(0.99, offset / Math.max(1, stat.size))),
+      onChunk: (offset) => {
+        options.onProgress?.(columns.count, Math.min(0.99, offset / Math.max(1, stat.size)));
+        options.onConversations?.(conversations, stat.size);
+      },
     },
   );
   if (unsupported) return { unsupported };
@@ -377,6 +396,8 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
       format: formatInfoOf(parser),
       frames: outcome.frames,
       firstTime,
+      ...(earliest <= latest ? { timeSpan: { earliest, latest } } : {}),
+      linkTypes: parser.linkTypes(),
       ...(outcome.problem ? { problem: outcome.problem } : {}),
       conversations,
       packets,
@@ -395,6 +416,16 @@ function problemSentence(file: string, problem: ReadProblem): string {
   return problem.kind === 'cut'
     ? `${file} was cut short at byte ${problem.end}, in the middle of a record (${problem.have} of at least ${plural(problem.need, 'byte')})`
     : `${file} is damaged at byte ${problem.offset} (${problem.reason})`;
+}
+
+/**
+ * The capture editor header's file facts as capinfos gives them (link type, first and last packet
+ * time), from the index: undefined when a link type has no name here (capinfos is asked then).
+ */
+export function indexFileFacts(index: Pick<CaptureIndex, 'linkTypes' | 'timeSpan'>): CaptureFileFacts | undefined {
+  const linkType = fileEncapsulationName(index.linkTypes);
+  if (!linkType) return undefined;
+  return { linkType, ...(index.timeSpan ? { firstTime: index.timeSpan.earliest, lastTime: index.timeSpan.latest } : {}) };
 }
 
 /**

@@ -12,7 +12,7 @@ import type { ConversationQuery, ConversationSummary, Finding } from '../../../p
 import { analyzeCaptureFile, type AnalyzeOptions, type CaptureAnalysis, type StreamAnalysis } from '../analysis/analyzeCapture';
 import { orderConversations } from '../analysis/conversationQuery';
 import { analyzeIndexedStream } from '../capture/analyzeStream';
-import type { CaptureIndex } from '../capture/captureIndex';
+import { indexFileFacts, type CaptureIndex, type IndexedConversation } from '../capture/captureIndex';
 import { conversationRowFromIndex } from '../capture/indexedAnalysis';
 import { captureFileFacts } from '../tshark/captureInfo';
 import { streamsMatching, type DisplayFilterOutcome } from '../tshark/displayFilter';
@@ -33,6 +33,8 @@ interface Entry {
   abandoned?: NodeJS.Timeout;
   /** Until the analysis settles: its index once built, and the findings found so far by stream. */
   index?: CaptureIndex;
+  /** While the index pass runs: the conversations it has found so far (their counts still grow). */
+  partial?: readonly IndexedConversation[];
   readonly findingsSoFar: Map<number, Finding[]>;
   done: boolean;
   /** The table order last asked for: pages of one query are slices of it. */
@@ -69,7 +71,7 @@ function isPlain(query: ConversationQuery | undefined): boolean {
 
 export class CaptureStore {
   private readonly entries = new Map<string, Entry>();
-  /** Callers waiting for a file's index (or for its analysis to settle first). */
+  /** Callers waiting for news of a file's index pass (its first conversations, the index) or for its analysis to settle. */
   private readonly indexWaiters = new Map<string, ((entry: Entry | undefined) => void)[]>();
   private readonly findingsByStream = new WeakMap<CaptureAnalysis, Map<number, Finding[]>>();
   /** Kept apart from the analyses: a filter can be typed before the capture's analysis starts. */
@@ -83,13 +85,18 @@ export class CaptureStore {
     if (existing && existing.stamp === stamp && !existing.run.signal.aborted) return this.join(file, existing, options.signal);
     const run = new AbortController();
     const findingsSoFar = new Map<number, Finding[]>();
-    // The header's link type and time span: capinfos runs beside the analysis.
-    const facts = captureFileFacts(file, { tsharkPath: options.tsharkPath, signal: run.signal }).catch(() => ({}));
     const analysis = analyzeCaptureFile(file, {
       ...options,
       signal: run.signal,
+      onConversations: (conversations, fileSize) => {
+        const first = entry.partial === undefined;
+        entry.partial = conversations;
+        if (first) this.wake(file, entry);
+        options.onConversations?.(conversations, fileSize);
+      },
       onIndex: (index) => {
         entry.index = index;
+        entry.partial = undefined;
         this.wake(file, entry);
         options.onIndex?.(index);
       },
@@ -98,6 +105,10 @@ export class CaptureStore {
         options.onFindings?.(findings);
       },
     });
+    // The header's link type and time span: from the index of a file read directly; capinfos reads the others.
+    const facts = analysis.then(
+      (result) => (result.index && indexFileFacts(result.index)) ?? captureFileFacts(file, { tsharkPath: options.tsharkPath, signal: run.signal }).catch(() => ({})),
+    );
     const entry: Entry = {
       stamp,
       findingsSoFar,
@@ -110,6 +121,7 @@ export class CaptureStore {
     const settle = () => {
       entry.done = true;
       entry.index = undefined;
+      entry.partial = undefined;
       entry.order = undefined;
       this.wake(file, undefined);
     };
@@ -177,30 +189,34 @@ export class CaptureStore {
     this.indexWaiters.delete(file);
   }
 
-  /** The running entry of `file` once its index exists; undefined when `analysis` settles first (or reads through tshark). */
-  private async indexedEntry(file: string, analysis: Promise<CaptureAnalysis>): Promise<(Entry & { index: CaptureIndex }) | undefined> {
-    const current = this.entries.get(file);
-    let entry: Entry | undefined = current && !current.done ? current : undefined;
-    if (!entry?.index) {
-      const indexed = new Promise<Entry | undefined>((resolve) => {
+  /**
+   * The running entry of `file` once `ready` holds for it (its index, or the first conversations
+   * of the index pass, exists); undefined when `analysis` settles first (or reads through tshark).
+   */
+  private async runningEntry(file: string, analysis: Promise<CaptureAnalysis>, ready: (entry: Entry) => boolean): Promise<Entry | undefined> {
+    const settled = analysis.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (;;) {
+      const current = this.entries.get(file);
+      if (current && !current.done && ready(current)) return current;
+      const woken = new Promise<Entry | undefined>((resolve) => {
         const waiters = this.indexWaiters.get(file) ?? [];
         waiters.push(resolve);
         this.indexWaiters.set(file, waiters);
       });
-      const settled = analysis.then(
-        () => undefined,
-        () => undefined,
-      );
-      entry = await Promise.race([indexed, settled]);
+      if ((await Promise.race([woken, settled])) === undefined) return undefined;
     }
-    return entry && !entry.done && entry.index ? (entry as Entry & { index: CaptureIndex }) : undefined;
   }
 
   /**
    * A page of the conversation table while `analysis` (the caller's open() of `file`) runs:
    * rows from the capture index as soon as it exists (protocol from the first payload bytes,
-   * exchanges not yet known, findings so far). Undefined when the analysis settles first, or
-   * has no index (tshark reads the file): the caller then pages the finished analysis.
+   * exchanges not yet known, findings so far); a page in stream order does not even wait for the
+   * index pass to end (rows of the conversations found so far, counts still growing). Undefined
+   * when the analysis settles first, or has no index (tshark reads the file): the caller then
+   * pages the finished analysis.
    */
   async pageBeforeDone(
     file: string,
@@ -211,20 +227,22 @@ export class CaptureStore {
     signal?: AbortSignal,
     tshark?: TsharkOptions,
   ): Promise<ConversationsResult | undefined> {
-    const entry = await this.indexedEntry(file, analysis);
+    const plain = isPlain(query);
+    const entry = await this.runningEntry(file, analysis, (e) => e.index !== undefined || (plain && e.partial !== undefined));
     if (!entry) return undefined;
-    const { index, findingsSoFar } = entry;
+    const { findingsSoFar } = entry;
+    const conversations = entry.index?.conversations ?? entry.partial ?? [];
     const rowOf = (position: number) => {
-      const c = index.conversations[position];
+      const c = conversations[position];
       return conversationRowFromIndex(c, findingsSoFar.get(c.stream)?.length ?? 0);
     };
-    const unfiltered = index.conversations.length;
-    if (isPlain(query)) {
+    const unfiltered = conversations.length;
+    if (plain) {
       const rows: ConversationSummary[] = [];
       for (let i = start; i < Math.min(unfiltered, start + count); i++) rows.push(rowOf(i));
       return { total: unfiltered, start, rows, unfiltered };
     }
-    const all = index.conversations.map((_, i) => rowOf(i));
+    const all = conversations.map((_, i) => rowOf(i));
     return this.pageOf(file, entry, all, findingsSoFar, start, count, query, signal, tshark);
   }
 

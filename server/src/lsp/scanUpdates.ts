@@ -1,8 +1,10 @@
 /**
- * Batches what a running scan finds into a few notifications per second: the row count once the
- * index exists (at once: the table can list rows), then findings as they come. Flushed when the
- * scan ends, so no finding is left behind.
+ * Batches what a running scan finds into a few notifications per second: the row count as the
+ * index pass finds conversations (the first at once: the table can list rows), the final count
+ * when the pass ends, then findings as they come. Flushed when the scan ends, so no finding is
+ * left behind.
  */
+import type { ScanUpdateParams } from '../../../protocol/lspProtocol';
 import type { Finding } from '../../../protocol/model';
 
 /**
@@ -11,20 +13,34 @@ import type { Finding } from '../../../protocol/model';
  */
 export const STREAM_UPDATES_FROM_BYTES = 16 * 1024 * 1024;
 
+export type ScanUpdate = Omit<ScanUpdateParams, 'capture'>;
+
 export class ScanUpdates {
   private conversations = 0;
+  private rowsFinal = false;
   private pending: Finding[] = [];
   private timer?: ReturnType<typeof setTimeout>;
   /** Only a scan that reported something is flushed at its end (later openers of a cached capture are not). */
   private active = false;
 
   constructor(
-    private readonly send: (conversations: number, findings: readonly Finding[]) => void,
+    private readonly send: (update: ScanUpdate) => void,
     private readonly intervalMs = 250,
   ) {}
 
+  /** The index pass has found `conversations` so far. */
+  indexing(conversations: number): void {
+    if (conversations === this.conversations || this.rowsFinal) return;
+    this.conversations = conversations;
+    if (this.active) return this.schedule();
+    this.active = true;
+    this.flush();
+  }
+
+  /** The index pass has ended: `conversations` is every row, and rows sent before may have changed. */
   indexed(conversations: number): void {
     this.conversations = conversations;
+    this.rowsFinal = true;
     this.active = true;
     this.flush();
   }
@@ -32,7 +48,7 @@ export class ScanUpdates {
   found(findings: readonly Finding[]): void {
     this.pending.push(...findings);
     this.active = true;
-    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+    this.schedule();
   }
 
   flush(): void {
@@ -41,6 +57,10 @@ export class ScanUpdates {
     this.timer = undefined;
     const findings = this.pending;
     this.pending = [];
-    this.send(this.conversations, findings);
+    this.send({ conversations: this.conversations, rowsFinal: this.rowsFinal, findings });
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 }

@@ -232,6 +232,18 @@ interface ScrollMeasurement {
 }
 
 /**
+ * A page's boot in epoch milliseconds by its own clock (navigation timing and the wirelens:*
+ * performance marks), without the driver's polling: its frame made, its document fetched and
+ * parsed, our script running, `ready` sent, the load's first message, the first rows shown.
+ */
+const PAGE_MILESTONES = `const at = (ms) => Math.round(performance.timeOrigin + ms);
+  const [nav] = performance.getEntriesByType('navigation');
+  return {
+    frame: at(0), fetched: at(nav.fetchStart), interactive: at(nav.domInteractive),
+    ...Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('wirelens:')).map((m) => [m.name.slice(9), at(m.startTime)])),
+  };`;
+
+/**
  * Runs in the webview: frame times (requestAnimationFrame deltas) with no scrolling (the page's
  * baseline on this machine), scrolling a fixed step per frame from the top and from the middle
  * (pages are fetched as rows come into view), and how long rows take to appear after a jump to
@@ -304,6 +316,8 @@ describe('Capture editor: a generated 100k-conversation capture (times reported,
     const readingMs = Date.now() - opened;
     await ui.waitFor(inWebview('.grid-row.conversation[data-stream="0"]'), 120_000);
     const firstRowsMs = Date.now() - opened;
+    const boot = await ui.evaluate<Record<string, number>>('webview', PAGE_MILESTONES);
+    console.log(`    100k table, page milestones after openWith: ${Object.entries(boot).map(([name, at]) => `${name} ${at - opened} ms`).join(', ')}`);
     // Rows come from the index while the scan runs: the header has no final summary yet.
     assert.doesNotMatch(await ui.text(inWebview('#summary')), /Link type/, 'the first rows came before the scan ended');
     const during = await ui.evaluate<ScrollMeasurement>('webview', SCROLL_MEASUREMENT);
@@ -325,5 +339,12 @@ describe('Capture editor: a generated 100k-conversation capture (times reported,
     assert.ok(Math.min(...middle.streams) > conversations * 0.4 && Math.max(...middle.streams) < conversations * 0.6, `middle rows ${middle.streams.slice(0, 3)}`);
     assert.ok(end.streams.includes(conversations - 1), `the last stream is shown at the end: ${end.streams.slice(-3)}`);
     await ui.screenshot('capture-editor-100k');
+    // The same milestones for a blank webview (no extension code in it): the part of the boot that is VS Code's.
+    const blank = vscode.window.createWebviewPanel('wirelens.test.blank', 'blank', vscode.ViewColumn.Active, { enableScripts: true });
+    blank.webview.html = '<!DOCTYPE html><html><body><p id="blank">blank</p></body></html>';
+    await ui.waitFor(inWebview('#blank'), 30_000);
+    const bare = await ui.evaluate<Record<string, number>>('webview', PAGE_MILESTONES);
+    blank.dispose();
+    console.log(`    a blank webview panel, after its frame was made: document fetched ${bare.fetched - bare.frame} ms, interactive ${bare.interactive - bare.frame} ms (the capture editor: ${boot.fetched - boot.frame} / ${boot.interactive - boot.frame} ms)`);
   });
 });

@@ -1,11 +1,15 @@
-/** Mocha inside the extension host: code-server loads this as extensionTestsPath. WIRELENS_E2E_ONLY narrows the files. */
+/**
+ * Mocha inside the extension host: code-server loads this as extensionTestsPath. WIRELENS_E2E_ONLY
+ * narrows the files, WIRELENS_E2E_GREP the tests (mocha's --grep).
+ */
 import Mocha from 'mocha';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 90_000 });
+  const grep = process.env.WIRELENS_E2E_GREP;
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 90_000, ...(grep ? { grep } : {}) });
   const only = process.env.WIRELENS_E2E_ONLY?.split(',');
   for (const file of fs.readdirSync(__dirname).sort()) {
     // Suites named *Untrusted* need restricted mode: runInVsCode.ts runs them in a VS Code with workspace trust on.

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import type { ConversationsResult } from '../../../protocol/lspProtocol';
+import type { CaptureAnalysis } from '../../../server/src/analysis/analyzeCapture';
 import { CaptureStore } from '../../../server/src/lsp/captureStore';
 import { generateCapture } from '../../../scripts/bench/generateCapture';
 import { sample } from '../helpers';
@@ -26,12 +28,13 @@ describe('lsp/CaptureStore: conversation pages before the scan ends', function (
 
   it('answers from the index while the scan runs, then from the analysis', async () => {
     const store = new CaptureStore();
-    let indexedAt = 0;
     let findingsStreamed = 0;
-    const analysis = store.open(file, { onIndex: () => (indexedAt = Date.now()), onFindings: (f) => (findingsStreamed += f.length) });
+    let indexed!: () => void;
+    const indexBuilt = new Promise<void>((resolve) => (indexed = resolve));
+    const analysis = store.open(file, { onIndex: () => indexed(), onFindings: (f) => (findingsStreamed += f.length) });
+    await indexBuilt;
     const early = await store.pageBeforeDone(file, analysis, 10, 25);
     assert.ok(early, 'a page came from the index');
-    assert.ok(indexedAt > 0);
     assert.equal(early.start, 10);
     assert.equal(early.rows.length, 25);
     assert.equal(early.rows[0].stream, 10);
@@ -45,6 +48,35 @@ describe('lsp/CaptureStore: conversation pages before the scan ends', function (
     assert.equal(findingsStreamed, done.findings.length, 'findings reached onFindings as they were found');
     assert.equal(await store.pageBeforeDone(file, analysis, 0, 10), undefined, 'after the scan the analysis answers');
     assert.equal(await store.open(file, {}), done, 'the analysis is cached');
+  });
+
+  it('lists the conversations the index pass has found so far; a sorted page waits for the whole index', async () => {
+    const store = new CaptureStore();
+    let pages: Promise<[partial: number, plain: ConversationsResult | undefined, sorted: ConversationsResult | undefined]> | undefined;
+    // Asked from inside the pass's first report (after its first 2 MiB read of 4 MB), so the pass is surely not over.
+    const analysis: Promise<CaptureAnalysis> = store.open(file, {
+      onConversations: (found) => {
+        pages ??= Promise.all([
+          found.length,
+          store.pageBeforeDone(file, analysis, 0, 1000),
+          store.pageBeforeDone(file, analysis, 0, 5, { sort: { column: 'packets', descending: true } }),
+        ]);
+      },
+    });
+    const done = await analysis;
+    assert.ok(pages, 'the pass reported conversations before it ended');
+    const [partial, plain, sorted] = await pages;
+    assert.ok(plain && sorted);
+    assert.ok(partial > 0 && partial < done.conversations.length, `${partial} of ${done.conversations.length} conversations found after the first read`);
+    assert.equal(plain.total, partial, 'the plain page lists what was found then');
+    assert.deepEqual(plain.rows.map((row) => row.stream), [...Array(partial).keys()], 'in stream order, from stream 0');
+    for (const row of plain.rows) {
+      const final = done.conversations[row.stream];
+      assert.deepEqual({ client: row.client, server: row.server, start: row.start }, { client: final.client, server: final.server, start: final.start });
+      assert.ok(row.packets <= final.packets);
+    }
+    assert.equal(sorted.total, done.conversations.length, 'the sorted page waited for every conversation');
+    assert.equal(sorted.rows[0].packets, Math.max(...done.conversations.map((c) => c.packets)));
   });
 
   it('a capture tshark reads (not pcap/pcapng): no early page, the analysis answers', async () => {

@@ -16,7 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture';
 import { analyzeIndexedStream } from '../../../server/src/capture/analyzeStream';
-import { buildCaptureIndex, type CaptureIndex } from '../../../server/src/capture/captureIndex';
+import { buildCaptureIndex, indexFileFacts, type CaptureIndex } from '../../../server/src/capture/captureIndex';
+import { captureFileFacts } from '../../../server/src/tshark/captureInfo';
 import { DirectCaptureSource } from '../../../server/src/capture/directCaptureSource';
 import type { PacketSource, TcpSegment } from '../../../server/src/tshark/tcpSegment';
 import { TsharkCaptureSource } from '../../../server/src/tshark/tsharkRunner';
@@ -72,11 +73,22 @@ function comparable(s: TcpSegment) {
 async function checkCapture(file: string, compareAnalyses: boolean): Promise<void> {
   const index = await indexOf(file);
   // The tshark runs overlap (two cores); the comparisons follow.
-  const [{ conversations, follows }, viaTshark, analyses] = await Promise.all([
+  const [{ conversations, follows }, viaTshark, analyses, capinfos] = await Promise.all([
     tsharkConversationsAndFollows(file, index.conversations.length),
     collect(new TsharkCaptureSource(file)),
     compareAnalyses ? Promise.all([analyzeCaptureFile(file), analyzeCaptureFile(file, { direct: false })]) : undefined,
+    captureFileFacts(file),
   ]);
+
+  // The header's facts from the index are capinfos' (times to the microsecond: the index keeps doubles).
+  const facts = indexFileFacts(index);
+  assert.ok(facts, `the link types ${index.linkTypes} have names`);
+  assert.equal(facts.linkType, capinfos.linkType, 'link type');
+  // capinfos gives times per section only for a pcapng of several sections: then there is nothing to compare.
+  for (const key of ['firstTime', 'lastTime'] as const) {
+    const theirs = capinfos[key];
+    if (theirs !== undefined) assert.ok(facts[key] !== undefined && Math.abs(facts[key] - theirs) < 2e-6, `${key}: ${facts[key]} vs capinfos ${theirs}`);
+  }
 
   checkConversations(index, conversations);
 

@@ -1,6 +1,6 @@
 /**
  * The conversation table's requests through the real language server (dist/server.js over LSP):
- * rows and findings announced while the scan runs (wirelens/scanUpdate), a display filter that a
+ * rows (from the index pass on) and findings announced while the scan runs (wirelens/scanUpdate), a display filter that a
  * newer one cancels (its tshark ends), pages filtered by the kept one, exchanges, and where a
  * finding's bytes are in its stream document.
  */
@@ -54,8 +54,13 @@ describe('language server: the conversation table requests', function () {
     const summary = await server.connection.sendRequest(OpenCaptureRequest.type, { capture: large });
     answered = true;
     listener.dispose();
-    assert.ok(updates.length >= 1);
-    assert.equal(updates[0].update.conversations, summary.conversations, 'the first update carries every row the index found');
+    assert.ok(updates.length >= 2);
+    const counts = updates.map((u) => u.update.conversations);
+    assert.ok(counts.every((n, i) => i === 0 || n >= counts[i - 1]), `row counts only grow: ${counts.join(', ')}`);
+    assert.ok(counts[0] > 0 && !updates[0].update.rowsFinal, 'the first rows are announced while the index pass runs');
+    const final = updates.findIndex((u) => u.update.rowsFinal);
+    assert.ok(final > 0 && updates.slice(final).every((u) => u.update.rowsFinal), 'then the final count, and nothing partial after it');
+    assert.equal(updates[final].update.conversations, summary.conversations, 'the final count is every row the index found');
     assert.ok(updates.every((u) => !u.afterAnswer), 'all of them before the answer');
     assert.equal(updates.reduce((sum, u) => sum + u.update.findings.length, 0), summary.findings, 'every finding, once');
     assert.equal(summary.linkType, 'Ethernet');
