@@ -34,34 +34,50 @@ export interface CutRecord {
 }
 
 /**
- * A capture file made of records copied verbatim from a larger one: the pcap header, or for
- * pcapng each section's header and interface blocks before that section's first record.
- * tshark reads it exactly as it would the records in the original (same link types, times).
+ * The headers a cut needs before each record it copies: the pcap file header before the first,
+ * or for pcapng a section's header blocks (section header, interfaces, secrets) before that
+ * section's first record. tshark reads the cut exactly as it would those records in the original
+ * (same link types, times, keys).
  */
-export function buildCut(format: CaptureFormatInfo, records: readonly CutRecord[]): Buffer {
-  const parts: Uint8Array[] = [];
-  if (format.format === 'pcap') {
-    parts.push(format.header);
-    for (const record of records) parts.push(record.bytes);
-    return Buffer.concat(parts);
-  }
-  let current = -1;
-  for (const record of records) {
-    let section = -1;
-    for (let i = 0; i < format.sections.length && format.sections[i].start <= record.recordOffset; i++) section = i;
-    if (section < 0) throw new Error(`record at ${record.recordOffset} is before the first pcapng section`);
-    if (section !== current) {
-      const [shb, ...idbs] = format.sections[section].headerBlocks;
-      parts.push(withUnknownSectionLength(shb, format.sections[section].littleEndian), ...idbs);
-      current = section;
+export class CutAssembler {
+  private section = -1;
+  private started = false;
+
+  constructor(private readonly format: CaptureFormatInfo) {}
+
+  /** What to write before the record at `recordOffset` of the original file (often nothing). */
+  headersBefore(recordOffset: number): Uint8Array[] {
+    const { format } = this;
+    if (format.format === 'pcap') {
+      if (this.started) return [];
+      this.started = true;
+      return [format.header];
     }
-    parts.push(record.bytes);
+    let section = -1;
+    for (let i = 0; i < format.sections.length && format.sections[i].start <= recordOffset; i++) section = i;
+    if (section < 0) throw new Error(`record at ${recordOffset} is before the first pcapng section`);
+    if (section === this.section) return [];
+    this.section = section;
+    this.started = true;
+    const [shb, ...rest] = format.sections[section].headerBlocks;
+    return [withUnknownSectionLength(shb), ...rest];
   }
-  return Buffer.concat(parts);
+
+  /** What a cut that got no record still needs to be a capture file (a pcap file header). */
+  headersIfEmpty(): Uint8Array[] {
+    return this.format.format === 'pcap' && !this.started ? [this.format.header] : [];
+  }
+}
+
+/** A capture file made of records copied verbatim from a larger one, in memory (see CutAssembler). */
+export function buildCut(format: CaptureFormatInfo, records: readonly CutRecord[]): Buffer {
+  const assembler = new CutAssembler(format);
+  const parts = records.flatMap((record) => [...assembler.headersBefore(record.recordOffset), record.bytes]);
+  return Buffer.concat([...parts, ...assembler.headersIfEmpty()]);
 }
 
 /** The section header with its section length set to -1 ("not given"): a cut is shorter than the original section. */
-function withUnknownSectionLength(shb: Uint8Array, _littleEndian: boolean): Buffer {
+function withUnknownSectionLength(shb: Uint8Array): Buffer {
   const copy = Buffer.from(shb);
   copy.fill(0xff, 16, 24);
   return copy;

@@ -3,9 +3,11 @@
  * verbatim from the capture into a small cut, which tshark reads from stdin. The answer has the
  * original frame numbers and stream id.
  */
+import * as fs from 'node:fs/promises';
 import { dissectCut, renumberDissection, type DissectedPacket, type DissectOptions } from '../tshark/dissectCut';
+import { CaptureAbortedError } from './recordReader';
 import { packetsOfStream, type CaptureIndex } from './captureIndex';
-import { buildCut, type CutRecord } from './captureWriter';
+import { buildCut, CutAssembler, type CutRecord } from './captureWriter';
 import { PacketReader } from './packetReader';
 
 export interface StreamCut {
@@ -49,6 +51,52 @@ export function cutStreams(index: CaptureIndex, streams: readonly number[], opti
     reader.close();
   }
   return { bytes: buildCut(index.format, records), frames };
+}
+
+/** Where each record of a cut written to a file came from: the original frame and stream of its record i (frame i + 1 in the cut). */
+export interface CutOrigin {
+  readonly frames: readonly number[];
+  readonly streams: readonly number[];
+}
+
+/** Packets copied per read and write: a cut of many packets is never held whole. */
+const CUT_BATCH = 4096;
+
+/**
+ * Writes every packet of `streams`, in file order, to `file` as a capture tshark reads like the
+ * original (a TLS pass over a few streams of a large capture reads this instead of the whole
+ * file). Written a batch at a time, yielding between batches.
+ */
+export async function writeStreamsCut(index: CaptureIndex, streams: readonly number[], file: string, signal?: AbortSignal): Promise<CutOrigin> {
+  const packets: number[] = [];
+  const streamOf: number[] = [];
+  for (const stream of streams) {
+    for (const packet of packetsOfStream(index, stream)) {
+      packets.push(packet);
+      streamOf[packet] = stream;
+    }
+  }
+  packets.sort((a, b) => index.packets.frame[a] - index.packets.frame[b]);
+  const origin = { frames: packets.map((p) => index.packets.frame[p]), streams: packets.map((p) => streamOf[p]) };
+  const assembler = new CutAssembler(index.format);
+  const reader = new PacketReader(index);
+  const out = await fs.open(file, 'w');
+  try {
+    for (let first = 0; first < packets.length; first += CUT_BATCH) {
+      if (signal?.aborted) throw new CaptureAbortedError();
+      const parts: Uint8Array[] = [];
+      reader.readStream(packets.slice(first, first + CUT_BATCH), (_packet, record, buf) => {
+        parts.push(...assembler.headersBefore(record.recordOffset), buf.subarray(record.recordStart, record.recordStart + record.recordLength));
+      });
+      await out.write(Buffer.concat(parts));
+    }
+    const empty = assembler.headersIfEmpty();
+    if (empty.length > 0) await out.write(Buffer.concat(empty));
+  } finally {
+    reader.close();
+    await out.close();
+  }
+  return origin;
 }
 
 /** tshark's `-T json` dissection of one stream (or chosen frames of it), run on a cut. */

@@ -13,6 +13,8 @@ const SPB = 0x00000003;
 const EPB = 0x00000006;
 /** systemd journal export: tshark makes frames of these too; we leave such files to tshark. */
 const SJE = 0x00000009;
+/** Decryption Secrets Block: TLS keys embedded in the capture (editcap --inject-secrets). */
+const DSB = 0x0000000a;
 /** Custom blocks: tshark 4.0 makes a frame of each (no time, no packet), so they count as frames. */
 const CB_COPIABLE = 0x00000bad;
 const CB_NOT_COPIABLE = 0x40000bad;
@@ -45,7 +47,10 @@ export interface PcapngSection {
   readonly start: number;
   readonly littleEndian: boolean;
   readonly interfaces: PcapngInterface[];
-  /** The section header and interface description blocks as read: what a cut of this section starts with. */
+  /**
+   * The section header, interface description and decryption secrets blocks as read: what a cut
+   * of this section starts with (tshark decrypts a cut's TLS with the keys the section carries).
+   */
   readonly headerBlocks: Buffer[];
 }
 
@@ -155,6 +160,9 @@ export class PcapngParser implements RecordParser {
       }
       case SJE:
         throw new CaptureFormatError('the capture holds systemd journal entries');
+      case DSB:
+        if (count) section.headerBlocks.push(Buffer.from(buf.subarray(at, at + total)));
+        return Parsed.OTHER;
       case CB_COPIABLE:
       case CB_NOT_COPIABLE:
         out.time = 0;

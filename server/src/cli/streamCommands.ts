@@ -175,7 +175,7 @@ async function followedStream(file: string, stream: number, tsharkPath: string |
   }
   if (!analysis) throw new CaptureFileError(`${file} has no TCP stream ${stream}.`);
   // A TLS stream: its handshake facts, and with keys (a key log, or keys embedded in the pcapng) its decrypted HTTP.
-  return index ? withTlsStream(file, analysis, { tsharkPath, tlsKeyLogFile, signal }) : analysis;
+  return index ? withTlsStream(file, index, analysis, { tsharkPath, tlsKeyLogFile, signal }) : analysis;
 }
 
 /** The payload in capture order, segment run by segment run (what `tshark -z follow,tcp,raw` shows, as bytes). */

@@ -12,7 +12,8 @@ import { summarizeConversation } from '../analysis/summarizeConversation';
 import { parseHttpConnection } from '../http/httpConversation';
 import { ALL_RULES } from '../rules';
 import type { TcpConnection } from '../tcp/tcpReassembler';
-import { readTlsFrames } from '../tshark/tlsRecords';
+import type { CaptureIndex } from '../capture/captureIndex';
+import { readTlsFramesOf } from './tlsFrameSource';
 import { decryptedConnection, recordAt, type RecordSpan } from './decryptedConnection';
 import { tlsSessions } from './tlsSession';
 
@@ -81,10 +82,15 @@ export function analyzeTlsStream(base: StreamAnalysis, session: ReturnType<typeo
 }
 
 /** One stream with its TLS facts (decrypted, given keys): what `wirelens follow` shows for a TLS stream. */
-export async function withTlsStream(file: string, analysis: StreamAnalysis, options: Pick<AnalyzeOptions, 'tsharkPath' | 'tlsKeyLogFile' | 'signal'>): Promise<StreamAnalysis> {
+export async function withTlsStream(
+  file: string,
+  index: CaptureIndex | undefined,
+  analysis: StreamAnalysis,
+  options: Pick<AnalyzeOptions, 'tsharkPath' | 'tlsKeyLogFile' | 'signal'>,
+): Promise<StreamAnalysis> {
   if (analysis.http.protocol !== 'tls') return analysis;
   const { stream, client } = analysis.connection;
-  const frames = await readTlsFrames(file, { tsharkPath: options.tsharkPath, keyLogFile: options.tlsKeyLogFile, signal: options.signal, streams: [stream] });
+  const frames = await readTlsFramesOf(file, index, [stream], { tsharkPath: options.tsharkPath, keyLogFile: options.tlsKeyLogFile, signal: options.signal });
   const session = tlsSessions(frames, new Map([[stream, client]])).get(stream);
   return session ? analyzeTlsStream(analysis, session) : analysis;
 }
@@ -92,7 +98,12 @@ export async function withTlsStream(file: string, analysis: StreamAnalysis, opti
 export async function analyzeTlsStreams(file: string, analysis: CaptureAnalysis, options: AnalyzeOptions): Promise<CaptureAnalysis> {
   const tlsRows = analysis.conversations.filter((row) => row.protocol === 'tls');
   if (tlsRows.length === 0) return analysis;
-  const frames = await readTlsFrames(file, { tsharkPath: options.tsharkPath, keyLogFile: options.tlsKeyLogFile, signal: options.signal });
+  const frames = await readTlsFramesOf(
+    file,
+    analysis.index,
+    tlsRows.map((row) => row.stream),
+    { tsharkPath: options.tsharkPath, keyLogFile: options.tlsKeyLogFile, signal: options.signal },
+  );
   const clients = new Map<number, Endpoint>(tlsRows.map((row) => [row.stream, row.client]));
   const sessions = tlsSessions(frames, clients);
   const replaced = new Map<number, StreamAnalysis>();

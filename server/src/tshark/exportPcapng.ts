@@ -9,23 +9,8 @@ import { execa, ExecaError } from 'execa';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { TsharkError, classifyTsharkExit } from './tsharkError';
+import { streamFilter } from './streamFilter';
 import { binary, notFound, type TsharkOptions } from './tsharkRunner';
-
-/** `tcp.stream in {0, 3..5, 9}`: consecutive streams as ranges (tshark 4.0 wants commas between set elements). */
-export function streamFilter(streams: readonly number[]): string {
-  const sorted = [...new Set(streams)].sort((a, b) => a - b);
-  if (sorted.length === 0 || !sorted.every((stream) => Number.isSafeInteger(stream) && stream >= 0)) {
-    throw new RangeError('Choose at least one TCP stream (non-negative integers).');
-  }
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(j > i ? `${sorted[i]}..${sorted[j]}` : String(sorted[i]));
-    i = j + 1;
-  }
-  return `tcp.stream in {${parts.join(', ')}}`;
-}
 
 export function buildExportArgs(input: string, streams: readonly number[], output: string): string[] {
   return ['-r', input, '-Y', streamFilter(streams), '-w', output, '-F', 'pcapng', '-P', '-T', 'fields', '-e', 'frame.number', '-l'];

@@ -14,6 +14,7 @@
  */
 import { execa, ExecaError } from 'execa';
 import type { Endpoint } from '../../../protocol/model';
+import { streamFilter } from './streamFilter';
 import { TsharkError } from './tsharkError';
 import { binary, companionBinary, readTsharkLines, type TsharkOptions } from './tsharkRunner';
 
@@ -47,7 +48,7 @@ export function buildTlsArgs(file: string, options: TlsArgsOptions = {}): string
   return [
     '-r', file,
     '-T', 'ek',
-    '-Y', options.streams?.length ? `tls && tcp.stream in {${options.streams.join(' ')}}` : 'tls',
+    '-Y', options.streams?.length ? `tls && ${streamFilter(options.streams)}` : 'tls',
     // Records that span segments are dissected (and decrypted) in the frame that completes them.
     '-o', 'tcp.desegment_tcp_streams:TRUE',
     '-o', 'tls.desegment_ssl_records:TRUE',
@@ -111,6 +112,8 @@ export function parseTlsEkLine(line: string): TlsFrame | undefined {
 
 export interface TlsReadOptions extends TsharkOptions, TlsArgsOptions {
   readonly signal?: AbortSignal;
+  /** What messages call the file (a cut is named after the capture it came from). */
+  readonly label?: string;
 }
 
 /** Every frame with TLS records in the capture (streamed from tshark, collected). */
@@ -124,7 +127,7 @@ export async function readTlsFrames(file: string, options: TlsReadOptions = {}):
   });
   const frames: TlsFrame[] = [];
   // A file cut short or damaged: the records before it are kept (the analysis warns about the file already).
-  for await (const frame of readTsharkLines(subprocess, file, options, parseTlsEkLine)) frames.push(frame);
+  for await (const frame of readTsharkLines(subprocess, options.label ?? file, options, parseTlsEkLine)) frames.push(frame);
   return frames;
 }
 

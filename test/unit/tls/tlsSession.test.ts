@@ -22,6 +22,8 @@ describe('TLS sessions from tshark records', () => {
     assert.ok(args.includes('tls.keylog_file:/k/keys.txt'));
     assert.ok(args.join(' ').includes('--disable-protocol http --disable-protocol http2'));
     assert.ok(!buildTlsArgs('in.pcapng').some((a) => a.startsWith('tls.keylog_file')));
+    // Several streams: a comma-separated set (tshark 4.0 refuses whitespace alone), runs as ranges.
+    assert.ok(buildTlsArgs('in.pcapng', { streams: [5, 1, 2] }).includes('tls && tcp.stream in {1..2, 5}'));
     assert.deepEqual(buildInjectSecretsArgs('a.pcapng', 'k.keys', 'b.pcapng'), ['--inject-secrets', 'tls,k.keys', 'a.pcapng', 'b.pcapng']);
   });
 

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { exportStreamsAsPcapng, streamFilter } from '../../../server/src/tshark/exportPcapng';
+import { exportStreamsAsPcapng } from '../../../server/src/tshark/exportPcapng';
+import { streamFilter } from '../../../server/src/tshark/streamFilter';
 import { sample, sharedCapturesDir, tshark } from '../helpers';
 
 /** What identifies a packet whatever file it is in: time, length, ports, raw sequence number. */
