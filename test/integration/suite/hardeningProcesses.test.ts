@@ -129,9 +129,16 @@ describe('Processes: none left behind; the server restarts and editors recover',
     const { file } = slow.cancel;
     await open(file);
     const during = await waitUntilAny(readersOf(file), 30_000, 'tshark reading the capture');
+    // The load starts with the editor, before the page is up: frozen (SIGSTOP), it is still running
+    // when the page shows Cancel, however fast this machine reads. Cancel must then send it a kill.
+    for (const p of during) process.kill(p.pid, 'SIGSTOP');
     await ui.click(inWebview('#cancel-load'));
     const clicked = Date.now();
     await ui.waitFor(inWebview('#error', 'cancelled'));
+    while (during.some((p) => killPending(p.pid) === false) && Date.now() - clicked < 10_000) await new Promise((resolve) => setTimeout(resolve, 100));
+    const unkilled = during.filter((p) => killPending(p.pid) === false);
+    for (const p of during) try { process.kill(p.pid, 'SIGCONT'); } catch { /* already gone */ }
+    assert.deepEqual(describeProcesses(unkilled), [], 'the cancelled load left its tshark running, with no kill sent');
     const ms = await assertNoneLeft('after Cancel');
     measured(`Cancel: ${during.length} tshark during the load, 0 left ${ms} ms after the cancelled load was shown (${Date.now() - clicked} ms after the click)`);
   });
