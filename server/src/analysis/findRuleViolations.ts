@@ -1,5 +1,5 @@
 /** Runs the catalogue over one parsed conversation and locates each hit on the wire. */
-import type { Direction, Finding } from '../../../protocol/model';
+import type { ConversationSummary, Direction, Finding } from '../../../protocol/model';
 import type { HttpConversation, HttpExchange } from '../http/httpConversation';
 import type { HttpMessage } from '../http/httpMessage';
 import type { AnalysedStream, Rule, RuleHit } from '../rules/rule';
@@ -58,6 +58,20 @@ export function findRuleViolations(connection: TcpConnection, http: HttpConversa
 }
 
 /** Capture-scope rules, after the others: they may relate findings of different connections. */
+/**
+ * The streams the capture rules need, ascending: each rule's candidates from the conversation
+ * rows, or every stream when a rule cannot say. Only these are read (back) for the rules.
+ */
+export function streamsForCaptureRules(rows: readonly ConversationSummary[], rules: readonly Rule[]): number[] {
+  const needed = new Set<number>();
+  for (const rule of rules) {
+    if (rule.scope !== 'capture') continue;
+    if (!rule.candidateStreams) return rows.map((row) => row.stream);
+    for (const stream of rule.candidateStreams(rows)) needed.add(stream);
+  }
+  return [...needed].sort((a, b) => a - b);
+}
+
 export function findCaptureViolations(streams: readonly AnalysedStream[], rules: readonly Rule[]): Finding[] {
   const byStream = new Map(streams.map((s) => [s.connection.stream, s.connection]));
   const findings: Finding[] = [];

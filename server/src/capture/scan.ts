@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Finding } from '../../../protocol/model';
-import { findCaptureViolations } from '../analysis/findRuleViolations';
+import { findCaptureViolations, streamsForCaptureRules } from '../analysis/findRuleViolations';
 import { ALL_RULES } from '../rules';
 import type { AnalysedStream, CaptureRule, Rule } from '../rules/rule';
 import type { AnalysedConnection } from './analyzeStream';
@@ -182,7 +182,7 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
       captureFindings = findCaptureViolations(inputs, captureRules);
     } else {
       // Only the streams the rules can need are read back from the file (often none).
-      const needed = streamsForCaptureRules(streams, captureRules);
+      const needed = streamsForCaptureRules(streams.map((scanned) => scanned.summary), captureRules);
       const findings = needed.filter((stream) => (results[stream]?.findings.length ?? 0) > 0).map((stream) => [stream, results[stream]!.findings] as const);
       if (needed.length === 0) {
         // No candidate: no hit.
@@ -199,17 +199,6 @@ export async function scanCapture(index: CaptureIndex, options: ScanOptions = {}
   }
   const finished = performance.now();
   return { streams, captureFindings, analyses, workers, ms: finished - started, captureRulesMs: finished - rulesStarted };
-}
-
-/** The streams the capture rules need, ascending: each rule's candidates from the rows, or every stream. */
-function streamsForCaptureRules(streams: readonly ScannedStream[], rules: readonly CaptureRule[]): number[] {
-  const rows = streams.map((scanned) => scanned.summary);
-  const needed = new Set<number>();
-  for (const rule of rules) {
-    if (!rule.candidateStreams) return rows.map((row) => row.stream);
-    for (const stream of rule.candidateStreams(rows)) needed.add(stream);
-  }
-  return [...needed].sort((a, b) => a - b);
 }
 
 /** A worker thread holding the capture's index columns, running one job at a time. */

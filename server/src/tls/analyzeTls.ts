@@ -7,7 +7,7 @@
  */
 import type { ConversationSummary, Endpoint, Finding, TlsFacts } from '../../../protocol/model';
 import type { AnalyzeOptions, CaptureAnalysis, StreamAnalysis } from '../analysis/analyzeCapture';
-import { findCaptureViolations, findRuleViolations } from '../analysis/findRuleViolations';
+import { findCaptureViolations, findRuleViolations, streamsForCaptureRules } from '../analysis/findRuleViolations';
 import { summarizeConversation } from '../analysis/summarizeConversation';
 import { parseHttpConnection } from '../http/httpConversation';
 import { ALL_RULES } from '../rules';
@@ -114,12 +114,15 @@ export async function analyzeTlsStreams(file: string, analysis: CaptureAnalysis,
   }
   if (replaced.size === 0) return analysis;
   const streams = new OverlayStreamMap(analysis.streams, replaced);
-  // Capture rules relate streams to each other: run them again when decrypted streams joined in.
+  // Capture rules relate streams to each other: run them again when decrypted streams joined in,
+  // over the streams they can need (a large capture's other streams stay on disk).
   let captureFindings: Finding[] = [];
   const anyDecrypted = [...replaced.values()].some((s) => s.tls?.records);
   if (anyDecrypted) {
     const known = new Set(analysis.findings.map(findingKey));
-    captureFindings = findCaptureViolations([...streams.values()], ALL_RULES).filter((f) => !known.has(findingKey(f)) || replaced.has(f.stream));
+    const rows = analysis.conversations.map((row) => (replaced.has(row.stream) ? summarizeConversation(replaced.get(row.stream)!) : row));
+    const needed = streamsForCaptureRules(rows, ALL_RULES).flatMap((stream) => streams.get(stream) ?? []);
+    captureFindings = findCaptureViolations(needed, ALL_RULES).filter((f) => !known.has(findingKey(f)) || replaced.has(f.stream));
   }
   const findingsOf = new Map<number, Finding[]>();
   for (const [stream, analysed] of replaced) findingsOf.set(stream, [...analysed.findings]);
@@ -130,8 +133,7 @@ export async function analyzeTlsStreams(file: string, analysis: CaptureAnalysis,
   }
   for (const [stream, list] of findingsOf) {
     const current = streams.get(stream);
-    if (current && !replaced.has(stream)) replaced.set(stream, { ...current, findings: list });
-    else if (current) replaced.set(stream, { ...current, findings: list });
+    if (current) replaced.set(stream, { ...current, findings: list });
   }
   const findings = [...analysis.findings.filter((f) => !findingsOf.has(f.stream)), ...[...findingsOf.values()].flat()].sort(
     (a, b) => a.stream - b.stream || a.frame - b.frame || a.offset - b.offset || a.ruleId.localeCompare(b.ruleId),

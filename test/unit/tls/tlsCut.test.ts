@@ -11,7 +11,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Finding } from '../../../protocol/model';
-import { analyzeCaptureFile } from '../../../server/src/analysis/analyzeCapture';
+import { analyzeCaptureFile, type StreamAnalysis } from '../../../server/src/analysis/analyzeCapture';
+import { streamsForCaptureRules } from '../../../server/src/analysis/findRuleViolations';
+import { ALL_RULES } from '../../../server/src/rules';
+import { analyzeTlsStreams } from '../../../server/src/tls/analyzeTls';
 import { buildCaptureIndex, type CaptureIndex } from '../../../server/src/capture/captureIndex';
 import { writeStreamsCut } from '../../../server/src/capture/dissect';
 import { CUT_BELOW_SHARE, readTlsFramesOf } from '../../../server/src/tls/tlsFrameSource';
@@ -87,5 +90,25 @@ describe('TLS pass on a cut of the TLS streams', function () {
     const tlsStream = tlsStreamsOf(direct.index)[0];
     const plain = await analyzeCaptureFile(sample('incident-wrong.pcapng'));
     assert.deepEqual(located(direct.findings.filter((f) => f.stream === tlsStream)), located(plain.findings), 'the decrypted stream shows its plaintext twin’s findings');
+  });
+
+  it('after decrypting, the capture rules read only the streams they can need, not every stream', async () => {
+    // Without keys nothing is decrypted; the TLS stage then runs again with the key log over a
+    // stream map that records which streams are read (a large capture's streams live on disk).
+    const analysis = await analyzeCaptureFile(withKeyLog);
+    const read = new Set<number>();
+    const base = analysis.streams;
+    const counting: ReadonlyMap<number, StreamAnalysis> = Object.assign(Object.create(base) as ReadonlyMap<number, StreamAnalysis>, {
+      get: (stream: number) => (read.add(stream), base.get(stream)),
+      values: () => { for (const stream of base.keys()) read.add(stream); return base.values(); },
+      entries: () => { for (const stream of base.keys()) read.add(stream); return base.entries(); },
+      [Symbol.iterator]: () => { for (const stream of base.keys()) read.add(stream); return base.entries(); },
+    });
+    const decrypted = await analyzeTlsStreams(withKeyLog, { ...analysis, streams: counting }, { tlsKeyLogFile: sample('tls-incident.keys') });
+    const tlsStream = tlsStreamsOf(analysis.index!)[0];
+    assert.ok(decrypted.findings.some((f) => f.stream === tlsStream), 'the TLS stream was decrypted and analysed');
+    const allowed = new Set([tlsStream, ...streamsForCaptureRules(decrypted.conversations, ALL_RULES)]);
+    assert.deepEqual([...read].filter((stream) => !allowed.has(stream)), [], 'streams read beyond the TLS stream and the capture rules’ candidates');
+    assert.ok(read.size < analysis.conversations.length / 2, `${read.size} of ${analysis.conversations.length} streams read`);
   });
 });
