@@ -18,6 +18,8 @@ const node = {
   sourcemap: 'linked',
   logLevel: 'warning',
   define: { WIRELENS_VERSION: JSON.stringify(version) },
+  // jsonc-parser's main build is UMD with requires esbuild cannot follow; its ES module build bundles.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 /** Every *.test.ts below a folder, plus extra entries, bundled one file each. */

@@ -173,6 +173,66 @@ describe('wirelens CLI', () => {
     });
   });
 
+  describe('analyze --config: the editor’s wirelens.rules from a settings.json', () => {
+    const settings = (name: string, text: string) => {
+      const file = path.join(tmp, name);
+      fs.writeFileSync(file, text);
+      return file;
+    };
+
+    it('a rule turned off: no finding, exit 0; comments and trailing commas are allowed (settings.json is JSONC)', async () => {
+      const config = settings('off.json', `{
+        // The team accepts this one for now.
+        "editor.tabSize": 2,
+        "wirelens.rules": { "duplicate-transfer-encoding": "off", },
+      }`);
+      const run = await wirelens('analyze', sample('incident-wrong.pcapng'), '--config', config, '--format', 'json');
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stderr, '');
+      const { summary, findings } = JSON.parse(run.stdout) as { summary: { findings: number }; findings: Finding[] };
+      assert.deepEqual([findings.length, summary.findings], [0, 0]);
+    });
+
+    it('another severity: the finding keeps its place with the new severity, in JSON and SARIF (level)', async () => {
+      const config = settings('info.json', '{ "wirelens.rules": { "duplicate-transfer-encoding": "info" } }');
+      const json = await wirelens('analyze', sample('incident-wrong.pcapng'), '--config', config, '--format', 'json');
+      assert.equal(json.code, 1, 'a finding is still a finding');
+      const [finding] = (JSON.parse(json.stdout) as { findings: Finding[] }).findings;
+      assert.deepEqual([finding.ruleId, finding.severity, finding.frame], ['duplicate-transfer-encoding', 'info', 6]);
+      const sarif = await wirelens('analyze', sample('incident-wrong.pcapng'), `--config=${config}`, '--format', 'sarif');
+      const results = (JSON.parse(sarif.stdout) as { runs: { results: { ruleId: string; level: string }[] }[] }).runs[0].results;
+      assert.deepEqual(results.map((r) => [r.ruleId, r.level]), [['duplicate-transfer-encoding', 'note']]);
+      const text = await wirelens('analyze', sample('incident-wrong.pcapng'), '--config', config);
+      assert.match(text.stdout, /info: .*\[duplicate-transfer-encoding\]/);
+    });
+
+    it('what the editor would ignore is ignored with a warning: an unknown rule id, an unknown value, no setting', async () => {
+      const config = settings('odd.json', '{ "wirelens.rules": { "no-such-rule": "off", "cl-and-te": "loud", "duplicate-transfer-encoding": "warning" } }');
+      const run = await wirelens('analyze', sample('incident-wrong.pcapng'), '--config', config, '--format', 'json');
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^wirelens: warning: .*names no rule "no-such-rule"/m);
+      assert.match(run.stderr, /^wirelens: warning: .*sets cl-and-te to "loud", not one of off, error, warning, info: ignored\.$/m);
+      assert.equal((JSON.parse(run.stdout) as { findings: Finding[] }).findings[0].severity, 'warning', 'the valid entry applies');
+      const none = await wirelens('analyze', sample('incident-wrong.pcapng'), '--config', settings('none.json', '{ "editor.tabSize": 2 }'));
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /has no "wirelens\.rules" setting: every rule keeps its default severity/);
+    });
+
+    it('a missing or broken config: exit 2, one sentence naming the file (and the line), no analysis', async () => {
+      for (const [config, expected] of [
+        [path.join(tmp, 'missing.json'), /^wirelens: The config file .*missing\.json does not exist\.$/m],
+        [settings('broken.json', '{\n  "wirelens.rules": {\n    "cl-and-te": "off"\n  \n'), /^wirelens: The config file .*broken\.json is not valid JSON: .* on line \d+\.$/m],
+        [settings('array.json', '[1, 2]'), /must hold a JSON object/],
+      ] as const) {
+        const run = await wirelens('analyze', sample('incident-wrong.pcapng'), '--config', config);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, expected);
+        assert.equal(run.stdout, '');
+        assertNoStack(run);
+      }
+    });
+  });
+
   describe('rules', () => {
     it('--format json lists every rule with verdicts that say implementation and source', async () => {
       const run = await wirelens('rules', '--format', 'json');

@@ -4,7 +4,8 @@
  * Partial results (a capture cut short or damaged) keep 0/1 and add a warning line on stderr.
  */
 import * as fs from 'node:fs';
-import { analyzeCaptureFile, CaptureFileError } from '../analysis/analyzeCapture';
+import { analyzeCaptureFile, CaptureFileError, type CaptureAnalysis } from '../analysis/analyzeCapture';
+import { applyRuleOverrides, type RuleOverrides } from '../rules/ruleSettings';
 import { ruleInfos } from '../rules';
 import { TsharkError } from '../tshark/tsharkError';
 import { capture, CAPTURE_OPTIONS } from './captureCommand';
@@ -12,13 +13,14 @@ import { formatRulesMarkdown } from './formatRulesMarkdown';
 import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
 import { printWarnings } from './printWarnings';
+import { ConfigFileError, readRuleConfig } from './ruleConfig';
 import { conversationsCommand, followCommand } from './streamCommands';
 import { checkFormat, UsageError } from './usageError';
 
 declare const WIRELENS_VERSION: string;
 
 const USAGE = `Usage:
-  wirelens analyze FILE [--format text|json|sarif] [--keylog KEYS] [--tshark PATH]
+  wirelens analyze FILE [--format text|json|sarif] [--keylog KEYS] [--config SETTINGS.json] [--tshark PATH]
   wirelens rules [--format text|json|markdown]
   wirelens conversations FILE [--format text|json] [--tshark PATH]
   wirelens follow FILE STREAM [--format text|raw|json] [--keylog KEYS] [--tshark PATH]
@@ -27,6 +29,7 @@ const USAGE = `Usage:
   wirelens capture --command [--duration S] [--packets N] [--size 10MB] [--write FILE]
                    [--format text|json] -- CMD [ARG...]   (CMD writes pcap/pcapng to stdout)
 
+--config reads "wirelens.rules" from a VS Code settings.json (rules "off" or given another severity).
 Exit codes: 0 no findings, 1 findings, 2 error. Warnings (partial results) go to stderr.`;
 
 export interface Options {
@@ -53,7 +56,7 @@ function parseOptions(args: string[]): Options {
       named.command = 'true';
       continue;
     }
-    const match = new RegExp(`^--(format|tshark|keylog|${CAPTURE_OPTIONS.join('|')})(?:=(.*))?$`).exec(arg);
+    const match = new RegExp(`^--(format|tshark|keylog|config|${CAPTURE_OPTIONS.join('|')})(?:=(.*))?$`).exec(arg);
     if (match) {
       const value = match[2] ?? args[++i];
       if (value === undefined) throw new UsageError(`--${match[1]} needs a value.`);
@@ -75,8 +78,11 @@ async function analyze(options: Options): Promise<number> {
   process.once('SIGINT', () => controller.abort());
   const keyLog = options.named.keylog;
   if (keyLog !== undefined && !fs.existsSync(keyLog)) throw new CaptureFileError(`The key log ${keyLog} does not exist.`);
-  const analysis = await analyzeCaptureFile(file, { tsharkPath: options.tshark, signal: controller.signal, ...(keyLog ? { tlsKeyLogFile: keyLog } : {}) });
-  printWarnings(analysis.summary.warnings);
+  const config = options.named.config === undefined ? undefined : readRuleConfig(options.named.config, new Set(ruleInfos().map((rule) => rule.id)));
+  printWarnings(config?.warnings ?? []);
+  const analysed = await analyzeCaptureFile(file, { tsharkPath: options.tshark, signal: controller.signal, ...(keyLog ? { tlsKeyLogFile: keyLog } : {}) });
+  printWarnings(analysed.summary.warnings);
+  const analysis = config ? withRuleSettings(analysed, config.overrides) : analysed;
   if (format === 'json') {
     const tls = analysis.conversations.flatMap((c) => (c.tls ? [{ stream: c.stream, protocol: c.protocol, ...c.tls }] : []));
     process.stdout.write(JSON.stringify({ summary: analysis.summary, findings: analysis.findings, ...(tls.length ? { tls } : {}) }, null, 2) + '\n');
@@ -86,6 +92,19 @@ async function analyze(options: Options): Promise<number> {
     process.stdout.write(formatText(file, analysis));
   }
   return analysis.findings.length > 0 ? 1 : 0;
+}
+
+/** The analysis as the rule settings say: findings off or re-graded, and the rows' and summary's counts to match. */
+function withRuleSettings(analysis: CaptureAnalysis, overrides: RuleOverrides): CaptureAnalysis {
+  const findings = [...applyRuleOverrides(analysis.findings, overrides)];
+  const perStream = new Map<number, number>();
+  for (const finding of findings) perStream.set(finding.stream, (perStream.get(finding.stream) ?? 0) + 1);
+  return {
+    ...analysis,
+    findings,
+    conversations: analysis.conversations.map((row) => ({ ...row, findingCount: perStream.get(row.stream) ?? 0 })),
+    summary: { ...analysis.summary, findings: findings.length },
+  };
 }
 
 function rules(options: Options): number {
@@ -132,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`wirelens: ${error.message}\n${USAGE}\n`);
-    } else if (error instanceof TsharkError || error instanceof CaptureFileError) {
+    } else if (error instanceof TsharkError || error instanceof CaptureFileError || error instanceof ConfigFileError) {
       process.stderr.write(`wirelens: ${error.message}\n`);
     } else {
       process.stderr.write(`wirelens: internal error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,38 +1,12 @@
 /**
- * The `wirelens.rules` setting: per rule, "off" or a severity that replaces the rule's default.
- * Severity is policy (STYLE.md): the rules keep finding what they find; this is applied where
- * findings leave the server (diagnostics, hover, the capture editor's findings, Analyze Capture).
+ * The `wirelens.rules` setting (rules/ruleSettings.ts) where findings leave the server in LSP
+ * shapes: the conversation table's counts and diagnostics made before the setting was read.
  */
 import type { Diagnostic } from 'vscode-languageserver';
 import type { ConversationsResult } from '../../../protocol/lspProtocol';
-import type { Finding, Severity } from '../../../protocol/model';
+import type { Finding } from '../../../protocol/model';
+import { applyRuleOverrides, type RuleOverrides } from '../rules/ruleSettings';
 import { SEVERITY } from './diagnostics';
-
-export type RuleSetting = Severity | 'off';
-export type RuleOverrides = ReadonlyMap<string, RuleSetting>;
-
-const SETTINGS: readonly RuleSetting[] = ['off', 'error', 'warning', 'info'];
-
-/** The setting's value as read from the client; entries that are not a known setting are ignored. */
-export function parseRuleOverrides(value: unknown): RuleOverrides {
-  const overrides = new Map<string, RuleSetting>();
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return overrides;
-  for (const [ruleId, setting] of Object.entries(value)) {
-    if (SETTINGS.includes(setting as RuleSetting)) overrides.set(ruleId, setting as RuleSetting);
-  }
-  return overrides;
-}
-
-/** Findings as the user configured them: "off" rules left out, overridden severities replaced. */
-export function applyRuleOverrides(findings: readonly Finding[], overrides: RuleOverrides): readonly Finding[] {
-  if (overrides.size === 0) return findings;
-  return findings.flatMap((finding) => {
-    const setting = overrides.get(finding.ruleId);
-    if (setting === undefined) return [finding];
-    if (setting === 'off') return [];
-    return [setting === finding.severity ? finding : { ...finding, severity: setting }];
-  });
-}
 
 /** A page of the conversation table with each row's finding count as the user configured the rules. */
 export function withOverriddenCounts(page: ConversationsResult, findings: readonly Finding[], overrides: RuleOverrides): ConversationsResult {
