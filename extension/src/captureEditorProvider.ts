@@ -26,6 +26,9 @@ import { onOpenStreamView, rememberShownQuery, streamViewMessage } from './expor
 import { CaptureStatusBar } from './statusBar';
 import { buildWebviewHtml, webviewRoot } from './webviewHtml';
 
+/** Messages kept for a page that has not booted yet; past this it reloads everything on `ready` instead. */
+const OUTBOX_LIMIT = 500;
+
 class CaptureDocument implements vscode.CustomDocument {
   constructor(
     readonly uri: vscode.Uri,
@@ -52,6 +55,8 @@ class CaptureEditorSession implements vscode.Disposable {
    * indexing a large capture): what it says meanwhile waits here until the page's first `ready`.
    */
   private outbox: ToWebviewMessage[] | undefined = [];
+  /** The outbox grew past OUTBOX_LIMIT (a live capture behind a page that never booted): the page loads afresh instead. */
+  private outboxOverflowed = false;
   /** The panel's last known state: a disposed panel throws on every property. */
   private active = false;
   private disposed = false;
@@ -67,8 +72,9 @@ class CaptureEditorSession implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((message: FromWebviewMessage) =>
         this.onMessage(message).catch((error: unknown) => void vscode.window.showErrorMessage(`Wirelens: ${error instanceof Error ? error.message : String(error)}`)),
       ),
+      // Progress and rows belong to this editor's running load: none after it was cancelled or failed.
       client.onLoadProgress((progress) => {
-        if (progress.capture === capture) this.post({ type: 'progress', packets: progress.packets, fraction: progress.fraction });
+        if (progress.capture === capture && this.load) this.post({ type: 'progress', packets: progress.packets, fraction: progress.fraction });
       }),
       client.onLiveCapture((status) => this.onLiveStatus(status)),
       // View Stream from the conversation menu: the capture's active editor opens its stream view.
@@ -87,7 +93,7 @@ class CaptureEditorSession implements vscode.Disposable {
         if (event.affectsConfiguration(`${SETTINGS_SECTION}.${RULES_SETTING}`)) void this.startLoad();
       }),
       client.onScanUpdate((update) => {
-        if (update.capture === capture) this.post({ type: 'scanUpdate', conversations: update.conversations, rowsFinal: update.rowsFinal, findings: update.findings });
+        if (update.capture === capture && this.load) this.post({ type: 'scanUpdate', conversations: update.conversations, rowsFinal: update.rowsFinal, findings: update.findings });
       }),
       panel.onDidChangeViewState(() => this.showStatus()),
       panel.onDidDispose(() => this.dispose()),
@@ -101,8 +107,8 @@ class CaptureEditorSession implements vscode.Disposable {
   /** The page is up: the first time it gets what the load said so far; after a reload (its state is gone) the load runs again. */
   private onReady(): Promise<void> | void {
     const waiting = this.outbox;
-    if (!waiting) return this.startLoad();
     this.outbox = undefined;
+    if (!waiting || this.outboxOverflowed) return this.startLoad();
     for (const message of waiting) this.post(message);
   }
 
@@ -126,7 +132,11 @@ class CaptureEditorSession implements vscode.Disposable {
     // Only the latest progress matters; everything else (rows, findings) is kept in order.
     const last = this.outbox.length - 1;
     if (message.type === 'progress' && this.outbox[last]?.type === 'progress') this.outbox[last] = message;
-    else this.outbox.push(message);
+    else if (this.outbox.length < OUTBOX_LIMIT) this.outbox.push(message);
+    else {
+      this.outbox = [];
+      this.outboxOverflowed = true;
+    }
   }
 
   private showStatus(): void {
@@ -145,6 +155,8 @@ class CaptureEditorSession implements vscode.Disposable {
       case 'ready':
         return this.onReady();
       case 'requestConversations': {
+        // No load runs and none finished (it was cancelled or failed): asking would start a read nobody can cancel.
+        if (!this.load && !this.summary) return;
         rememberShownQuery(this.capture, message.query);
         const client = await this.client.get();
         // A page asked for while the capture loads fails with the load: the load says why, once.

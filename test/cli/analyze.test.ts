@@ -170,6 +170,9 @@ describe('wirelens CLI', () => {
         assert.match(run.stderr, /^wirelens: .+\nUsage:\n/, args.join(' '));
         assertNoStack(run);
       }
+      const elsewhere = await wirelens('follow', sample('incident-wrong.pcapng'), '0', '--config', path.join(tmp, 'off.json'));
+      assert.equal(elsewhere.code, 2);
+      assert.match(elsewhere.stderr, /--config applies to analyze only/);
     });
   });
 
@@ -181,7 +184,8 @@ describe('wirelens CLI', () => {
     };
 
     it('a rule turned off: no finding, exit 0; comments and trailing commas are allowed (settings.json is JSONC)', async () => {
-      const config = settings('off.json', `{
+      // With a byte-order mark, as some editors save it.
+      const config = settings('off.json', `\uFEFF{
         // The team accepts this one for now.
         "editor.tabSize": 2,
         "wirelens.rules": { "duplicate-transfer-encoding": "off", },

@@ -4,7 +4,8 @@
  * neither holds analysis logic of its own.
  */
 import type { CaptureSummary, ConversationSummary, Finding } from '../../../protocol/model';
-import { buildCaptureIndex, indexWarnings, type CaptureIndex, type IndexOptions } from '../capture/captureIndex';
+import { buildCaptureIndex, indexFileFacts, indexWarnings, type CaptureIndex, type IndexOptions } from '../capture/captureIndex';
+import { captureFileFacts } from '../tshark/captureInfo';
 import { CaptureFileError } from '../capture/captureFileError';
 import { CaptureFormatError } from '../capture/captureRecord';
 import { checkCaptureFile } from '../capture/fileSignature';
@@ -47,6 +48,8 @@ export interface AnalyzeOptions extends TsharkOptions {
   readonly onIndex?: (index: CaptureIndex) => void;
   /** Direct reads, while the index pass runs: the conversations found so far (see IndexOptions). */
   readonly onConversations?: IndexOptions['onConversations'];
+  /** The index pass stopped at something it does not decode: tshark reads the file, and the conversations reported so far are void. */
+  readonly onIndexAbandoned?: () => void;
   /** Direct reads: findings as the scan finds them, stream by stream. */
   readonly onFindings?: (findings: readonly Finding[]) => void;
   /** False: always let tshark read the file (the direct reader is otherwise used when it can). */
@@ -99,6 +102,7 @@ export async function analyzeCaptureFile(file: string, options: AnalyzeOptions =
     const direct = await analyzeDirectly(file, options);
     if ('analysis' in direct) return analyzeTlsStreams(file, direct.analysis, options);
     unsupported = direct.unsupported;
+    options.onIndexAbandoned?.();
   }
   const looksLike = checked.read.reader === 'tshark' ? checked.read.looksLike : undefined;
   return analyzeTlsStreams(file, await analyzeWithTshark(file, checked.size, options, { looksLike, unsupported }), options);
@@ -114,6 +118,8 @@ async function analyzeWithTshark(file: string, size: number, options: AnalyzeOpt
   const signal = options.signal ? AbortSignal.any([options.signal, versionFailed.signal]) : versionFailed.signal;
   const versionRun = tsharkVersion(options);
   versionRun.catch(() => versionFailed.abort());
+  // The header's link type and time span: capinfos reads the file beside tshark (none if it cannot).
+  const facts = captureFileFacts(file, { tsharkPath: options.tsharkPath, signal }).catch(() => ({}));
   const source = new TsharkCaptureSource(file, { ...options, onWarning: (warning) => warnings.push(warning) });
   let read: Awaited<ReturnType<typeof analyzeSegments>>;
   try {
@@ -140,6 +146,7 @@ async function analyzeWithTshark(file: string, size: number, options: AnalyzeOpt
       findings: findings.length,
       tsharkVersion: await versionRun,
       warnings,
+      ...(await facts),
     },
     streams,
     conversations,
@@ -187,6 +194,8 @@ async function analyzeDirectly(file: string, options: AnalyzeOptions): Promise<{
           findings: analysis.findings.length,
           tsharkVersion: version,
           warnings: indexWarnings(index),
+          // From the index: capinfos only for an interface whose link type has no name here.
+          ...(indexFileFacts(index) ?? (await captureFileFacts(index.file, { tsharkPath: options.tsharkPath, signal: options.signal }).catch(() => ({})))),
         },
         streams: analysis.streams,
         conversations: analysis.conversations,

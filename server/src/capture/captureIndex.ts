@@ -68,7 +68,7 @@ export interface CaptureIndex {
   readonly frames: number;
   /** Time of frame 1: tshark's conversation table gives starts relative to it. */
   readonly firstTime: number;
-  /** Earliest and latest time of any record (capinfos' first and last packet time); none without records. */
+  /** Earliest and latest packet time (capinfos' first and last packet time); none without packets, or when one has no timestamp. */
   readonly timeSpan?: { readonly earliest: number; readonly latest: number };
   /** The link type of every interface of the file (pcap: one). */
   readonly linkTypes: readonly number[];
@@ -341,6 +341,7 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
   const tcp = newDecodedTcp();
   let unsupported: string | undefined;
   let firstTime = 0;
+  let timesKnown = true;
   let earliest = Infinity;
   let latest = -Infinity;
   const outcome = await readRecords(
@@ -348,8 +349,9 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
     parser,
     (record, buf) => {
       if (record.frame === 1) firstTime = record.time;
-      // A record that holds no packet (a pcapng custom block) has no time either.
       if (record.linkType === NO_LINK_TYPE) return true;
+      // As capinfos: one packet without a timestamp (a pcapng simple packet block) leaves the span unknown.
+      if (!record.timed) timesKnown = false;
       if (record.time < earliest) earliest = record.time;
       if (record.time > latest) latest = record.time;
       const end = record.dataStart + record.capturedLength;
@@ -396,7 +398,7 @@ export async function buildCaptureIndex(file: string, options: IndexOptions = {}
       format: formatInfoOf(parser),
       frames: outcome.frames,
       firstTime,
-      ...(earliest <= latest ? { timeSpan: { earliest, latest } } : {}),
+      ...(timesKnown && earliest <= latest ? { timeSpan: { earliest, latest } } : {}),
       linkTypes: parser.linkTypes(),
       ...(outcome.problem ? { problem: outcome.problem } : {}),
       conversations,

@@ -19,11 +19,13 @@ export interface CaptureRecord {
   originalLength: number;
   /** Seconds since the epoch (double precision: about a quarter of a microsecond today). */
   time: number;
+  /** False for records that carry no timestamp (pcapng simple packet and custom blocks: `time` is 0 then). */
+  timed: boolean;
   linkType: number;
 }
 
 export function newCaptureRecord(): CaptureRecord {
-  return { frame: 0, recordOffset: 0, recordLength: 0, recordStart: 0, dataStart: 0, capturedLength: 0, originalLength: 0, time: 0, linkType: -1 };
+  return { frame: 0, recordOffset: 0, recordLength: 0, recordStart: 0, dataStart: 0, capturedLength: 0, originalLength: 0, time: 0, timed: true, linkType: -1 };
 }
 
 /** The file is not one the direct reader reads (another format, a block kind it leaves to tshark). */

@@ -53,6 +53,9 @@ export class CutAssembler {
       this.started = true;
       return [format.header];
     }
+    // Records come in file order: most are in the section of the one before.
+    const next = format.sections[this.section + 1];
+    if (this.section >= 0 && format.sections[this.section].start <= recordOffset && (!next || recordOffset < next.start)) return [];
     let section = -1;
     for (let i = 0; i < format.sections.length && format.sections[i].start <= recordOffset; i++) section = i;
     if (section < 0) throw new Error(`record at ${recordOffset} is before the first pcapng section`);

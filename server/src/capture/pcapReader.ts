@@ -67,6 +67,7 @@ export class PcapParser implements RecordParser {
     this.length = total;
     if (end - at < total) return Parsed.INCOMPLETE;
     out.time = this.u32(buf, at) + this.u32(buf, at + 4) / this.perSecond;
+    out.timed = true;
     out.capturedLength = captured;
     out.originalLength = this.u32(buf, at + 12);
     out.dataStart = at + 16;

@@ -140,6 +140,7 @@ export class PcapngParser implements RecordParser {
         const captured = u32(at + 20);
         if (28 + captured > total - 4) throw new CaptureDamageError(fileOffset, `a pcapng packet claims ${captured} captured bytes, more than its ${total}-byte block holds`);
         out.time = timestamp(u32(at + 12), u32(at + 16), iface);
+        out.timed = true;
         out.capturedLength = captured;
         out.originalLength = u32(at + 24);
         out.dataStart = at + 28;
@@ -152,6 +153,7 @@ export class PcapngParser implements RecordParser {
         if (total < 16) throw new CaptureDamageError(fileOffset, `a pcapng simple packet block of ${total} bytes is too short to hold its fields`);
         const original = u32(at + 8);
         out.time = 0;
+        out.timed = false;
         out.originalLength = original;
         out.capturedLength = Math.min(original, total - 16, iface.snapLength > 0 ? iface.snapLength : Infinity);
         out.dataStart = at + 12;
@@ -166,6 +168,7 @@ export class PcapngParser implements RecordParser {
       case CB_COPIABLE:
       case CB_NOT_COPIABLE:
         out.time = 0;
+        out.timed = false;
         out.capturedLength = 0;
         out.originalLength = 0;
         out.dataStart = at + 8;

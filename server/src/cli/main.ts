@@ -129,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     const options = parseOptions(rest);
+    if (options.named.config !== undefined && command !== 'analyze') throw new UsageError('--config applies to analyze only.');
     switch (command) {
       case 'analyze':
         return await analyze(options);

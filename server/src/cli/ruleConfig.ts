@@ -28,7 +28,8 @@ export function readRuleConfig(file: string, knownRuleIds: ReadonlySet<string>):
     throw new ConfigFileError(code === 'ENOENT' ? `The config file ${file} does not exist.` : `The config file ${file} cannot be read (${code}).`);
   }
   const errors: ParseError[] = [];
-  const settings: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+  // Editors save settings.json with a byte-order mark now and then; VS Code reads it regardless.
+  const settings: unknown = parse(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
     const [first] = errors;
     const line = text.slice(0, first.offset).split('\n').length;

@@ -12,9 +12,8 @@ import type { ConversationQuery, ConversationSummary, Finding } from '../../../p
 import { analyzeCaptureFile, type AnalyzeOptions, type CaptureAnalysis, type StreamAnalysis } from '../analysis/analyzeCapture';
 import { orderConversations } from '../analysis/conversationQuery';
 import { analyzeIndexedStream } from '../capture/analyzeStream';
-import { indexFileFacts, type CaptureIndex, type IndexedConversation } from '../capture/captureIndex';
+import type { CaptureIndex, IndexedConversation } from '../capture/captureIndex';
 import { conversationRowFromIndex } from '../capture/indexedAnalysis';
-import { captureFileFacts } from '../tshark/captureInfo';
 import { streamsMatching, type DisplayFilterOutcome } from '../tshark/displayFilter';
 import { TsharkError } from '../tshark/tsharkError';
 import type { TsharkOptions } from '../tshark/tsharkRunner';
@@ -94,6 +93,10 @@ export class CaptureStore {
         if (first) this.wake(file, entry);
         options.onConversations?.(conversations, fileSize);
       },
+      onIndexAbandoned: () => {
+        entry.partial = undefined;
+        options.onIndexAbandoned?.();
+      },
       onIndex: (index) => {
         entry.index = index;
         entry.partial = undefined;
@@ -105,17 +108,13 @@ export class CaptureStore {
         options.onFindings?.(findings);
       },
     });
-    // The header's link type and time span: from the index of a file read directly; capinfos reads the others.
-    const facts = analysis.then(
-      (result) => (result.index && indexFileFacts(result.index)) ?? captureFileFacts(file, { tsharkPath: options.tsharkPath, signal: run.signal }).catch(() => ({})),
-    );
     const entry: Entry = {
       stamp,
       findingsSoFar,
       done: false,
       run,
       waiting: 0,
-      analysis: Promise.all([analysis, facts]).then(([result, fileFacts]) => ({ ...result, summary: { ...result.summary, ...fileFacts } })),
+      analysis,
     };
     this.entries.set(file, entry);
     const settle = () => {
@@ -123,7 +122,8 @@ export class CaptureStore {
       entry.index = undefined;
       entry.partial = undefined;
       entry.order = undefined;
-      this.wake(file, undefined);
+      // An entry already replaced (cancelled, then opened again) must not end the new run's waits.
+      if (this.entries.get(file) === entry) this.wake(file, undefined);
     };
     entry.analysis.then(settle, () => {
       settle();
@@ -201,12 +201,15 @@ export class CaptureStore {
     for (;;) {
       const current = this.entries.get(file);
       if (current && !current.done && ready(current)) return current;
-      const woken = new Promise<Entry | undefined>((resolve) => {
-        const waiters = this.indexWaiters.get(file) ?? [];
-        waiters.push(resolve);
-        this.indexWaiters.set(file, waiters);
-      });
-      if ((await Promise.race([woken, settled])) === undefined) return undefined;
+      let wake!: (entry: Entry | undefined) => void;
+      const woken = new Promise<Entry | undefined>((resolve) => (wake = resolve));
+      this.indexWaiters.set(file, [...(this.indexWaiters.get(file) ?? []), wake]);
+      const news = await Promise.race([woken, settled]);
+      // Settled first: this wait is over, so its waker goes (pages of a finished capture would pile them up).
+      const left = (this.indexWaiters.get(file) ?? []).filter((waiter) => waiter !== wake);
+      if (left.length > 0) this.indexWaiters.set(file, left);
+      else this.indexWaiters.delete(file);
+      if (news === undefined) return undefined;
     }
   }
 

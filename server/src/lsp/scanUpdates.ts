@@ -22,6 +22,8 @@ export class ScanUpdates {
   private timer?: ReturnType<typeof setTimeout>;
   /** Only a scan that reported something is flushed at its end (later openers of a cached capture are not). */
   private active = false;
+  /** The caller stopped waiting (cancelled, failed): a run that goes on says nothing more. */
+  private closed = false;
 
   constructor(
     private readonly send: (update: ScanUpdate) => void,
@@ -30,7 +32,7 @@ export class ScanUpdates {
 
   /** The index pass has found `conversations` so far. */
   indexing(conversations: number): void {
-    if (conversations === this.conversations || this.rowsFinal) return;
+    if (conversations === this.conversations || this.rowsFinal || this.closed) return;
     this.conversations = conversations;
     if (this.active) return this.schedule();
     this.active = true;
@@ -52,7 +54,7 @@ export class ScanUpdates {
   }
 
   flush(): void {
-    if (!this.active) return;
+    if (!this.active || this.closed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const findings = this.pending;
@@ -60,7 +62,14 @@ export class ScanUpdates {
     this.send({ conversations: this.conversations, rowsFinal: this.rowsFinal, findings });
   }
 
+  /** No more updates, whatever the run still reports (a pending batch is dropped). */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   private schedule(): void {
-    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+    if (!this.closed) this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 }

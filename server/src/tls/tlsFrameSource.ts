@@ -39,6 +39,7 @@ export async function readTlsFramesOf(
     const frames = await readTlsFrames(cutFile, { ...options, label: `the TLS streams of ${file}` });
     return frames.map((frame) => ({ ...frame, frame: origin.frames[frame.frame - 1], stream: origin.streams[frame.frame - 1] }));
   } finally {
-    await fs.rm(dir, { recursive: true, force: true });
+    // A failed removal must not hide why the read ended (a cancellation, tshark's error).
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

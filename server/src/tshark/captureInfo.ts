@@ -1,6 +1,8 @@
 /**
- * File facts for the capture editor's header that the analysis does not produce: the link-layer
- * type and the time of the first and last packet of any kind, from capinfos (ships with tshark).
+ * File facts for the capture editor's header: the link-layer type and the time of the first and
+ * last packet of any kind, from capinfos (ships with tshark). Captures read directly take them
+ * from their index (indexFileFacts); capinfos reads the ones tshark reads, and is the oracle the
+ * index's facts are tested against.
  */
 import { execa } from 'execa';
 import { companionBinary, type TsharkOptions } from './tsharkRunner';

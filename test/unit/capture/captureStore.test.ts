@@ -12,6 +12,7 @@ import type { CaptureAnalysis } from '../../../server/src/analysis/analyzeCaptur
 import { CaptureStore } from '../../../server/src/lsp/captureStore';
 import { generateCapture } from '../../../scripts/bench/generateCapture';
 import { sample } from '../helpers';
+import { greFrames, pcapBytes } from './fixtures';
 
 describe('lsp/CaptureStore: conversation pages before the scan ends', function () {
   this.timeout(60_000);
@@ -77,6 +78,25 @@ describe('lsp/CaptureStore: conversation pages before the scan ends', function (
     }
     assert.equal(sorted.total, done.conversations.length, 'the sorted page waited for every conversation');
     assert.equal(sorted.rows[0].packets, Math.max(...done.conversations.map((c) => c.packets)));
+  });
+
+  it('when the index pass gives up mid-file (TCP in GRE), pages stop coming from what it had found', async () => {
+    // The generated capture, then a GRE-carried connection past its first 2 MiB read.
+    const mixed = path.join(tmp, 'gre-at-the-end.pcap');
+    fs.writeFileSync(mixed, Buffer.concat([fs.readFileSync(file), pcapBytes(1, greFrames()).subarray(24)]));
+    const store = new CaptureStore();
+    let early: Promise<ConversationsResult | undefined> | undefined;
+    let afterGivingUp: Promise<ConversationsResult | undefined> | undefined;
+    const analysis: Promise<CaptureAnalysis> = store.open(mixed, {
+      onConversations: () => (early ??= store.pageBeforeDone(mixed, analysis, 0, 10)),
+      onIndexAbandoned: () => (afterGivingUp = store.pageBeforeDone(mixed, analysis, 0, 10)),
+    });
+    const done = await analysis;
+    assert.equal(done.index, undefined, 'tshark read the file');
+    assert.equal((await early)?.rows.length, 10, 'rows came from the index pass before it gave up');
+    assert.ok(afterGivingUp, 'the pass said it gave up');
+    assert.equal(await afterGivingUp, undefined, 'after that, the analysis answers (not the abandoned rows)');
+    assert.ok(done.conversations.some((row) => row.server.address === '10.0.0.2'), 'the GRE-carried connection is there');
   });
 
   it('a capture tshark reads (not pcap/pcapng): no early page, the analysis answers', async () => {

@@ -161,6 +161,19 @@ export function httpConnection(client: Endpoint, server: Endpoint, options: { is
 }
 
 /** Frames at 1 ms spacing from a base time. */
+/** An HTTP connection carried in GRE over IPv4 (Ethernet): TCP the direct reader leaves to tshark. */
+export function greFrames(): Frame[] {
+  const inner = framesOf(httpConnection({ address: '10.0.0.1', port: 40000 }, { address: '10.0.0.2', port: 80 }), 'raw');
+  return inner.map(({ time, bytes }) => {
+    const outer = new Uint8Array(14 + 20 + 4 + bytes.length);
+    outer.set([0x08, 0x00], 12);
+    outer.set([0x45, 0, (20 + 4 + bytes.length) >> 8, (20 + 4 + bytes.length) & 0xff, 0, 0, 0x40, 0, 64, 47, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2], 14);
+    outer.set([0, 0, 0x08, 0x00], 34);
+    outer.set(bytes, 38);
+    return { time, bytes: outer };
+  });
+}
+
 export function framesOf(specs: readonly TcpFrameSpec[], link: LinkKind = 'ethernet', start = 1764104640.25, extra: Partial<TcpFrameSpec> = {}): Frame[] {
   return specs.map((spec, i) => ({ time: start + i * 0.001, bytes: buildTcpFrame({ ...spec, link, ...extra }) }));
 }
@@ -217,6 +230,11 @@ export function writeSyntheticCaptures(dir: string): string[] {
     },
     { littleEndian: false, interfaces: [{ linkType: 101, tsresol: 0x80 | 20 }], frames: framesOf(httpConnection(C(11), S), 'raw', 1764104642) },
     { interfaces: [{ linkType: 1 }], frames: framesOf(httpConnection(C(12), S)).map((f) => ({ ...f, block: 'spb' as const })) },
+  ]);
+  // One section, simple packet blocks (no timestamp) among enhanced ones: capinfos then gives no
+  // first and last packet time, and neither does the index.
+  files['simple-packet-blocks.pcapng'] = pcapngBytes([
+    { interfaces: [{ linkType: 1 }], frames: framesOf(httpConnection(C(13), S), 'ethernet', 1764104650).map((f, i) => (i % 3 === 0 ? { ...f, block: 'spb' as const } : f)) },
   ]);
   return Object.entries(files).map(([name, bytes]) => {
     const file = path.join(dir, name);

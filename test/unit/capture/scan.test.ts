@@ -21,7 +21,7 @@ import { frameAt } from '../../../server/src/tcp/tcpReassembler';
 import { TsharkError } from '../../../server/src/tshark/tsharkError';
 import { generateCapture, type CaptureManifest } from '../../../scripts/bench/generateCapture';
 import { allCaptures, sample } from '../helpers';
-import { httpConnection, framesOf, pcapBytes } from './fixtures';
+import { greFrames, pcapBytes } from './fixtures';
 
 async function indexOf(file: string): Promise<CaptureIndex> {
   const outcome = await buildCaptureIndex(file);
@@ -183,16 +183,7 @@ describe('capture: full scan', function () {
 
   it('a capture the direct reader cannot follow (TCP inside GRE) is read by tshark instead', async () => {
     const gre = path.join(tmp, 'gre.pcap');
-    const inner = framesOf(httpConnection({ address: '10.0.0.1', port: 40000 }, { address: '10.0.0.2', port: 80 }), 'raw');
-    const frames = inner.map(({ time, bytes }) => {
-      const outer = new Uint8Array(14 + 20 + 4 + bytes.length);
-      outer.set([0x08, 0x00], 12);
-      outer.set([0x45, 0, (20 + 4 + bytes.length) >> 8, (20 + 4 + bytes.length) & 0xff, 0, 0, 0x40, 0, 64, 47, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2], 14);
-      outer.set([0, 0, 0x08, 0x00], 34);
-      outer.set(bytes, 38);
-      return { time, bytes: outer };
-    });
-    fs.writeFileSync(gre, pcapBytes(1, frames));
+    fs.writeFileSync(gre, pcapBytes(1, greFrames()));
     const outcome = await buildCaptureIndex(gre);
     assert.ok('unsupported' in outcome && /a tunnel/.test(outcome.unsupported));
     const analysis = await analyzeCaptureFile(gre);

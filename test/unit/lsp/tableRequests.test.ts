@@ -14,6 +14,7 @@ import {
   DisplayFilterRequest,
   ExchangesRequest,
   FindingLocationRequest,
+  LoadProgressNotification,
   OpenCaptureRequest,
   ScanUpdateNotification,
   StreamTextRequest,
@@ -64,6 +65,36 @@ describe('language server: the conversation table requests', function () {
     assert.ok(updates.every((u) => !u.afterAnswer), 'all of them before the answer');
     assert.equal(updates.reduce((sum, u) => sum + u.update.findings.length, 0), summary.findings, 'every finding, once');
     assert.equal(summary.linkType, 'Ethernet');
+  });
+
+  it('a cancelled open says nothing more: no row count, finding or progress after its cancellation', async () => {
+    // A copy: the server keeps finished analyses, and a kept one would answer at once.
+    const fresh = path.join(scratch, 'cancelled.pcap');
+    fs.copyFileSync(large, fresh);
+    const source = new CancellationTokenSource();
+    let rejected = false;
+    const late: string[] = [];
+    let firstUpdate!: () => void;
+    const updated = new Promise<void>((resolve) => (firstUpdate = resolve));
+    const listeners = [
+      server.connection.onNotification(ScanUpdateNotification.type, (update) => {
+        if (update.capture !== fresh) return;
+        firstUpdate();
+        if (rejected) late.push(`scanUpdate ${update.conversations} rows, ${update.findings.length} findings`);
+      }),
+      server.connection.onNotification(LoadProgressNotification.type, (progress) => {
+        if (progress.capture === fresh && rejected) late.push(`progress ${progress.fraction}`);
+      }),
+    ];
+    const open = server.connection.sendRequest(OpenCaptureRequest.type, { capture: fresh }, source.token);
+    await updated; // the index pass has rows: the scan is about to run
+    source.cancel();
+    await assert.rejects(open);
+    // Messages keep their order on the connection: anything after the rejection was sent after it.
+    rejected = true;
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // past the 250 ms batches and the 300 ms grace
+    for (const listener of listeners) listener.dispose();
+    assert.deepEqual(late, []);
   });
 
   it('a newer display filter cancels the running one: its request fails and its tshark ends', async () => {
