@@ -12,6 +12,7 @@ import { formatStreamUri } from '../../../protocol/streamUri';
 import type { CaptureAnalysis, StreamAnalysis } from '../analysis/analyzeCapture';
 import { renderStreamDocument, type RenderedStream } from '../document/renderStreamDocument';
 import { LiveSession } from '../live/liveSession';
+import { LiveCapture } from '../tshark/liveCapture';
 import { toDiagnostics } from './diagnostics';
 
 export interface LiveCaptureSink {
@@ -57,7 +58,11 @@ export class LiveCaptures {
 
   async stop({ capture, discard }: StopLiveCaptureParams): Promise<LiveCaptureStatus | undefined> {
     const session = this.sessions.get(capture);
-    if (!session) return undefined;
+    if (!session) {
+      // A capture of a server that died: closed unsaved, its temporary file still goes.
+      if (discard) await LiveCapture.discardOrphan(capture);
+      return undefined;
+    }
     const final = discard ? await this.discard(session) : await session.stop();
     return final;
   }

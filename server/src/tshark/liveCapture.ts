@@ -38,6 +38,9 @@ import type { PacketSource } from './tcpSegment';
 import { TsharkError } from './tsharkError';
 import { binary as tsharkBinary, TsharkCaptureSource, type TsharkOptions } from './tsharkRunner';
 
+/** Each live capture's temporary directory is named so (under the system's temporary directory by default). */
+const LIVE_DIRECTORY_PREFIX = 'wirelens-live-';
+
 //#region pure argument builders and output parsers
 
 /** dumpcap's `-B`: the kernel's capture buffer for an interface, in MiB. */
@@ -270,6 +273,21 @@ export class LiveCapture {
   private endedPromise?: Promise<LiveCaptureEnd>;
   private detach?: () => void;
 
+  /**
+   * Deletes the temporary directory of a live capture whose server is gone (it died: the one that
+   * replaced it never knew the capture), when its editor closes unsaved. Only a directory this
+   * class makes (`wirelens-live-*` directly under `parent`, where `file` would be: a capture cut off
+   * before it stopped has only its raw file there); anything else is left.
+   */
+  static async discardOrphan(file: string, parent = os.tmpdir()): Promise<boolean> {
+    const directory = path.dirname(path.resolve(file));
+    if (path.dirname(directory) !== path.resolve(parent) || !path.basename(directory).startsWith(LIVE_DIRECTORY_PREFIX)) return false;
+    const exists = await fsp.stat(directory).then((stat) => stat.isDirectory(), () => false);
+    if (!exists) return false;
+    await fsp.rm(directory, { recursive: true, force: true });
+    return true;
+  }
+
   /** Starts capturing; resolves once the source has written its file header, or rejects with one sentence. */
   static async start(source: LiveCaptureSource, limits: CaptureLimits, options: LiveCaptureOptions = {}): Promise<LiveCapture> {
     if (process.platform === 'win32') {
@@ -278,7 +296,7 @@ export class LiveCapture {
     if (source.kind === 'command' && source.argv.length === 0) {
       throw new TsharkError('failed', `The capture source "${source.name}" has no command: give it one in the wirelens.captureSources setting.`);
     }
-    const directory = await fsp.mkdtemp(path.join(options.directory ?? os.tmpdir(), 'wirelens-live-'));
+    const directory = await fsp.mkdtemp(path.join(options.directory ?? os.tmpdir(), LIVE_DIRECTORY_PREFIX));
     const capture = new LiveCapture(source, limits, directory, options);
     try {
       await capture.launch();
