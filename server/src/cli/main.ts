@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { analyzeCaptureFile, CaptureFileError, type CaptureAnalysis } from '../analysis/analyzeCapture';
 import { applyRuleOverrides, type RuleOverrides } from '../rules/ruleSettings';
 import { ruleInfos } from '../rules';
+import { startChildReaper } from '../tshark/processGuard';
 import { TsharkError } from '../tshark/tsharkError';
 import { capture, CAPTURE_OPTIONS } from './captureCommand';
 import { formatRulesMarkdown } from './formatRulesMarkdown';
@@ -80,6 +81,8 @@ async function analyze(options: Options): Promise<number> {
   if (keyLog !== undefined && !fs.existsSync(keyLog)) throw new CaptureFileError(`The key log ${keyLog} does not exist.`);
   const config = options.named.config === undefined ? undefined : readRuleConfig(options.named.config, new Set(ruleInfos().map((rule) => rule.id)));
   printWarnings(config?.warnings ?? []);
+  // analyze always runs tshark (its version, at least): however this process ends, SIGKILL included, that tshark ends with it.
+  startChildReaper();
   const analysed = await analyzeCaptureFile(file, { tsharkPath: options.tshark, signal: controller.signal, ...(keyLog ? { tlsKeyLogFile: keyLog } : {}) });
   printWarnings(analysed.summary.warnings);
   const analysis = config ? withRuleSettings(analysed, config.overrides) : analysed;

@@ -14,6 +14,7 @@ import { CaptureAbortedError } from '../capture/recordReader';
 import { renderStreamDocument } from '../document/renderStreamDocument';
 import { directionOf } from '../tcp/tcpReassembler';
 import { withTlsStream } from '../tls/analyzeTls';
+import { startChildReaper } from '../tshark/processGuard';
 import { TsharkError } from '../tshark/tsharkError';
 import { printWarnings } from './printWarnings';
 
@@ -146,6 +147,7 @@ export async function conversationsCommand(options: StreamCommandOptions, usage:
     packets = index.packets.count;
     warnings = indexWarnings(index);
   } else {
+    startChildReaper(); // tshark reads this one: it ends with this process, however that ends
     const analysis = await analyzeCaptureFile(file, { tsharkPath: options.tshark, signal, direct: false });
     rows = analysis.conversations.map(rowFromSummary);
     packets = analysis.summary.packets;
@@ -169,13 +171,16 @@ async function followedStream(file: string, stream: number, tsharkPath: string |
     printWarnings(indexWarnings(index));
     analysis = analyzeIndexedStream(index, stream);
   } else {
+    startChildReaper();
     const whole = await analyzeCaptureFile(file, { tsharkPath, signal, direct: false, tlsKeyLogFile });
     printWarnings(whole.summary.warnings);
     analysis = whole.streams.get(stream);
   }
   if (!analysis) throw new CaptureFileError(`${file} has no TCP stream ${stream}.`);
   // A TLS stream: its handshake facts, and with keys (a key log, or keys embedded in the pcapng) its decrypted HTTP.
-  return index ? withTlsStream(file, index, analysis, { tsharkPath, tlsKeyLogFile, signal }) : analysis;
+  if (!index || analysis.http.protocol !== 'tls') return analysis;
+  startChildReaper();
+  return withTlsStream(file, index, analysis, { tsharkPath, tlsKeyLogFile, signal });
 }
 
 /** The payload in capture order, segment run by segment run (what `tshark -z follow,tcp,raw` shows, as bytes). */

@@ -121,9 +121,15 @@ export function buildReaperArgs(): string[] {
   return ['-e', REAPER_SCRIPT];
 }
 
-/** Starts the reaper for this process (Linux; elsewhere nothing). It never keeps the process alive. */
+let reaperStarted = false;
+
+/**
+ * Starts the reaper for this process, once (Linux; elsewhere nothing). It never keeps the process
+ * alive. The server starts it at once; the CLI just before it first runs tshark.
+ */
 export function startChildReaper(): void {
-  if (process.platform !== 'linux') return;
+  if (process.platform !== 'linux' || reaperStarted) return;
+  reaperStarted = true;
   const reaper = execa(process.execPath, buildReaperArgs(), { stdin: 'pipe', stdout: 'ignore', stderr: 'ignore', cleanup: false, reject: false });
   reaper.catch(() => undefined);
   reaper.unref();
