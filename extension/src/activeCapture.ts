@@ -12,6 +12,14 @@ export function activeCapture(): string | undefined {
   return undefined;
 }
 
+/** A capture from a command's argument (an Explorer Uri, or an object with `capture`), else the one in view, else one picked. */
+export async function captureFrom(argument: unknown, title: string): Promise<string | undefined> {
+  if (argument instanceof vscode.Uri) return argument.fsPath;
+  const capture = (argument as { capture?: unknown } | undefined)?.capture;
+  if (typeof capture === 'string') return capture;
+  return activeCapture() ?? (await pickFile(title, CAPTURE_FILTERS));
+}
+
 export async function pickFile(title: string, filters?: Record<string, string[]>): Promise<string | undefined> {
   const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, filters });
   return picked?.[0]?.fsPath;

@@ -54,9 +54,7 @@ class CaptureEditorSession implements vscode.Disposable {
    * The load starts with the editor, not when the page has booted (that takes about as long as
    * indexing a large capture): what it says meanwhile waits here until the page's first `ready`.
    */
-  private outbox: ToWebviewMessage[] | undefined = [];
-  /** The outbox grew past OUTBOX_LIMIT (a live capture behind a page that never booted): the page loads afresh instead. */
-  private outboxOverflowed = false;
+  private outbox: ToWebviewMessage[] | 'reload on ready' | undefined = [];
   /** The panel's last known state: a disposed panel throws on every property. */
   private active = false;
   private disposed = false;
@@ -108,7 +106,7 @@ class CaptureEditorSession implements vscode.Disposable {
   private onReady(): Promise<void> | void {
     const waiting = this.outbox;
     this.outbox = undefined;
-    if (!waiting || this.outboxOverflowed) return this.startLoad();
+    if (!Array.isArray(waiting)) return this.startLoad();
     for (const message of waiting) this.post(message);
   }
 
@@ -129,14 +127,13 @@ class CaptureEditorSession implements vscode.Disposable {
       void this.panel.webview.postMessage(message);
       return;
     }
+    // Past OUTBOX_LIMIT (a live capture behind a page that never booted) nothing more is kept: the page loads afresh.
+    if (this.outbox === 'reload on ready') return;
     // Only the latest progress matters; everything else (rows, findings) is kept in order.
     const last = this.outbox.length - 1;
     if (message.type === 'progress' && this.outbox[last]?.type === 'progress') this.outbox[last] = message;
     else if (this.outbox.length < OUTBOX_LIMIT) this.outbox.push(message);
-    else {
-      this.outbox = [];
-      this.outboxOverflowed = true;
-    }
+    else this.outbox = 'reload on ready';
   }
 
   private showStatus(): void {

@@ -34,7 +34,8 @@ interface ConversationTarget {
   readonly folder?: string;
 }
 
-function isConversationTarget(value: unknown): value is ConversationTarget {
+/** A conversation menu's (or command's) argument: a capture, a stream, perhaps one exchange. */
+export function isConversationTarget(value: unknown): value is ConversationTarget {
   const target = value as ConversationTarget | undefined;
   return typeof target?.capture === 'string' && Number.isInteger(target.stream) && (target.exchange === undefined || Number.isInteger(target.exchange));
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AttachTlsKeyLogRequest, EmbedTlsKeysRequest } from '../../protocol/lspProtocol';
 import type { WirelensClient } from './client';
-import { activeCapture, CAPTURE_FILTERS, pickFile } from './activeCapture';
+import { captureFrom, pickFile } from './activeCapture';
 import { CAPTURE_VIEW_TYPE, Commands } from './constants';
 
 const STATE_KEY = 'wirelens.tlsKeyLogs';
@@ -21,10 +21,6 @@ interface KeyLogArgs {
   readonly capture?: string;
   readonly keyLog?: string;
   readonly output?: string;
-}
-
-async function captureFrom(args: KeyLogArgs | undefined): Promise<string | undefined> {
-  return args?.capture ?? activeCapture() ?? (await pickFile('Capture to decrypt', CAPTURE_FILTERS));
 }
 
 export function registerTlsKeyCommands(context: vscode.ExtensionContext, client: WirelensClient): vscode.Disposable {
@@ -42,7 +38,7 @@ export function registerTlsKeyCommands(context: vscode.ExtensionContext, client:
   const restarted = client.onDidRestart(sendSaved);
 
   const attach = async (args?: KeyLogArgs) => {
-    const capture = await captureFrom(args);
+    const capture = await captureFrom(args, 'Capture to decrypt');
     if (!capture) return undefined;
     const keyLog = args?.keyLog ?? (await pickFile(`Key log (SSLKEYLOGFILE) for ${path.basename(capture)}`));
     if (!keyLog) return undefined;
@@ -63,7 +59,7 @@ export function registerTlsKeyCommands(context: vscode.ExtensionContext, client:
   };
 
   const embed = async (args?: KeyLogArgs) => {
-    const capture = await captureFrom(args);
+    const capture = await captureFrom(args, 'Capture to decrypt');
     if (!capture) return undefined;
     const keyLog = args?.keyLog ?? saved()[capture] ?? (await pickFile(`Key log (SSLKEYLOGFILE) to embed into ${path.basename(capture)}`));
     if (!keyLog) return undefined;

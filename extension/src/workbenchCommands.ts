@@ -6,13 +6,14 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { AnalyzeCaptureRequest, CurlRequest, RuleDocumentationRequest, RulesRequest, type CurlParams } from '../../protocol/lspProtocol';
-import { activeCapture, CAPTURE_FILTERS, pickFile } from './activeCapture';
+import { AnalyzeCaptureRequest, CurlRequest, RuleDocumentationRequest, RulesRequest } from '../../protocol/lspProtocol';
+import { captureFrom } from './activeCapture';
 import { confirmCaptureSize } from './captureSizeGuard';
 import type { WirelensClient } from './client';
 import { CAPTURE_VIEW_TYPE, Commands } from './constants';
 import { conversationSelection } from './conversationSelection';
 import { showWirelensError } from './errorNotifications';
+import { isConversationTarget } from './exportCommands';
 
 /** Virtual Markdown documents holding one rule's documentation, shown in the Markdown preview. */
 const RULE_SCHEME = 'wirelens-rule';
@@ -20,19 +21,6 @@ const RULE_SCHEME = 'wirelens-rule';
 const MARKDOWN_EXTENSION = 'vscode.markdown-language-features';
 /** The capture the walkthrough opens, shipped in the .vsix (.vscodeignore). */
 const INCIDENT_SAMPLE = ['samples', 'incident-wrong.pcapng'];
-
-/** A capture from the Explorer (its Uri), from a conversation row (`capture`), or the one in view, or one picked. */
-async function captureFrom(argument: unknown, title: string): Promise<string | undefined> {
-  if (argument instanceof vscode.Uri) return argument.fsPath;
-  const capture = (argument as { capture?: unknown } | undefined)?.capture;
-  if (typeof capture === 'string') return capture;
-  return activeCapture() ?? (await pickFile(title, CAPTURE_FILTERS));
-}
-
-function isCurlTarget(value: unknown): value is CurlParams {
-  const target = value as CurlParams | undefined;
-  return typeof target?.capture === 'string' && typeof target.stream === 'number' && (target.exchange === undefined || typeof target.exchange === 'number');
-}
 
 export function registerWorkbenchCommands(context: vscode.ExtensionContext, client: WirelensClient): vscode.Disposable {
   const analyzeCapture = async (argument?: unknown) => {
@@ -77,7 +65,7 @@ export function registerWorkbenchCommands(context: vscode.ExtensionContext, clie
   };
 
   const copyAsCurl = async (target?: unknown) => {
-    if (!isCurlTarget(target)) {
+    if (!isConversationTarget(target)) {
       void vscode.window.showInformationMessage('Wirelens: use Copy as curl on a conversation of a capture, or as a code action on an exchange of a followed stream.');
       return undefined;
     }

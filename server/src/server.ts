@@ -128,44 +128,39 @@ function abortSignalFor(token: CancellationToken | undefined): AbortSignal | und
 async function openCapture(capture: string, token?: CancellationToken): Promise<CaptureAnalysis> {
   const capturing = live.snapshot(capture);
   if (capturing) return capturing;
-  let updates: ScanUpdates | undefined;
-  /** Set when this caller stops waiting: the shared run may go on, but reports nothing more to it. */
-  let stopped = false;
+  // Rows and findings reach the editor while the scan runs, not only at its end.
+  const updates = new ScanUpdates((update) => void connection.sendNotification(ScanUpdateNotification.type, { capture, ...update }));
   try {
     let lastSent = 0;
     const tlsKeyLogFile = await tlsKeyLogFor(capture);
-    // Rows and findings reach the editor while the scan runs, not only at its end.
     let streaming = false;
     const overrides = await ruleOverrides(); // findings streamed during the scan are shown as configured too
-    const scanUpdates = new ScanUpdates((update) => void connection.sendNotification(ScanUpdateNotification.type, { capture, ...update }));
-    updates = scanUpdates;
     const analysis = await captures.open(capture, {
       tsharkPath: await tsharkPath(),
       ...(tlsKeyLogFile ? { tlsKeyLogFile } : {}),
       signal: abortSignalFor(token),
       onConversations: (conversations, fileSize) => {
         streaming = fileSize >= STREAM_UPDATES_FROM_BYTES;
-        if (streaming) scanUpdates.indexing(conversations.length);
+        if (streaming) updates.indexing(conversations.length);
       },
       onIndex: (index) => {
         streaming = index.size >= STREAM_UPDATES_FROM_BYTES;
-        if (streaming) scanUpdates.indexed(index.conversations.length);
+        if (streaming) updates.indexed(index.conversations.length);
       },
-      onFindings: (findings) => streaming && scanUpdates.found(applyRuleOverrides(findings, overrides)),
+      onFindings: (findings) => streaming && updates.found(applyRuleOverrides(findings, overrides)),
       onProgress: (packets, fraction) => {
-        if (stopped) return;
+        if (updates.closed) return;
         const now = Date.now();
         if (now - lastSent < 100 && fraction < 1) return;
         lastSent = now;
         void connection.sendNotification(LoadProgressNotification.type, { capture, packets, fraction });
       },
     });
-    scanUpdates.flush();
+    updates.flush();
     return analysis;
   } catch (error) {
     // A cancelled wait: the shared run may go on a moment (or for another caller), silently here.
-    stopped = true;
-    updates?.close();
+    updates.close();
     throw toResponseError(error, await tsharkPath());
   }
 }

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs/promises';
 import { dissectCut, renumberDissection, type DissectedPacket, type DissectOptions } from '../tshark/dissectCut';
 import { CaptureAbortedError } from './recordReader';
-import { packetsOfStream, type CaptureIndex } from './captureIndex';
+import { packetsOfStream, streamOfPacket, type CaptureIndex } from './captureIndex';
 import { buildCut, CutAssembler, type CutRecord } from './captureWriter';
 import { PacketReader } from './packetReader';
 
@@ -36,9 +36,7 @@ export function cutStream(index: CaptureIndex, stream: number, options: CutOptio
 export function cutStreams(index: CaptureIndex, streams: readonly number[], options: CutOptions = {}): StreamCut {
   for (const stream of streams) if (!(stream >= 0 && stream < index.conversations.length)) throw new RangeError(`${index.file} has no TCP stream ${stream}.`);
   const wanted = options.frames ? new Set(options.frames) : undefined;
-  const all = streams.flatMap((stream) => Array.from(packetsOfStream(index, stream)));
-  all.sort((a, b) => index.packets.frame[a] - index.packets.frame[b]);
-  const chosen = all.filter((packet) => !wanted || wanted.has(index.packets.frame[packet])).slice(0, options.maxPackets ?? 2000);
+  const chosen = packetsInFileOrder(index, streams).filter((packet) => !wanted || wanted.has(index.packets.frame[packet])).slice(0, options.maxPackets ?? 2000);
   const records: CutRecord[] = [];
   const frames: number[] = [];
   const reader = new PacketReader(index);
@@ -51,6 +49,11 @@ export function cutStreams(index: CaptureIndex, streams: readonly number[], opti
     reader.close();
   }
   return { bytes: buildCut(index.format, records), frames };
+}
+
+/** The packets of `streams`, in file order (the index keeps them stream by stream). */
+function packetsInFileOrder(index: CaptureIndex, streams: readonly number[]): number[] {
+  return streams.flatMap((stream) => Array.from(packetsOfStream(index, stream))).sort((a, b) => index.packets.frame[a] - index.packets.frame[b]);
 }
 
 /** Where each record of a cut written to a file came from: the original frame and stream of its record i (frame i + 1 in the cut). */
@@ -68,16 +71,8 @@ const CUT_BATCH = 4096;
  * file). Written a batch at a time, yielding between batches.
  */
 export async function writeStreamsCut(index: CaptureIndex, streams: readonly number[], file: string, signal?: AbortSignal): Promise<CutOrigin> {
-  const packets: number[] = [];
-  const streamOf: number[] = [];
-  for (const stream of streams) {
-    for (const packet of packetsOfStream(index, stream)) {
-      packets.push(packet);
-      streamOf[packet] = stream;
-    }
-  }
-  packets.sort((a, b) => index.packets.frame[a] - index.packets.frame[b]);
-  const origin = { frames: packets.map((p) => index.packets.frame[p]), streams: packets.map((p) => streamOf[p]) };
+  const packets = packetsInFileOrder(index, streams);
+  const origin = { frames: packets.map((p) => index.packets.frame[p]), streams: packets.map((p) => streamOfPacket(index.streamStart, p)) };
   const assembler = new CutAssembler(index.format);
   const reader = new PacketReader(index);
   const out = await fs.open(file, 'w');

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { analyzeCaptureFile, CaptureFileError, type CaptureAnalysis } from '../analysis/analyzeCapture';
-import { applyRuleOverrides, type RuleOverrides } from '../rules/ruleSettings';
+import { applyRuleOverrides, findingCountsByStream, type RuleOverrides } from '../rules/ruleSettings';
 import { ruleInfos } from '../rules';
 import { startChildReaper } from '../tshark/processGuard';
 import { TsharkError } from '../tshark/tsharkError';
@@ -100,8 +100,7 @@ async function analyze(options: Options): Promise<number> {
 /** The analysis as the rule settings say: findings off or re-graded, and the rows' and summary's counts to match. */
 function withRuleSettings(analysis: CaptureAnalysis, overrides: RuleOverrides): CaptureAnalysis {
   const findings = [...applyRuleOverrides(analysis.findings, overrides)];
-  const perStream = new Map<number, number>();
-  for (const finding of findings) perStream.set(finding.stream, (perStream.get(finding.stream) ?? 0) + 1);
+  const perStream = findingCountsByStream(findings);
   return {
     ...analysis,
     findings,

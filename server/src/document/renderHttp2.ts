@@ -6,8 +6,8 @@
  */
 import type { Direction } from '../../../protocol/model';
 import { SENDER, streamLabel } from '../http2/describeHttp2';
-import type { Http2Conversation, Http2HeaderBlock, Http2Message, Http2Stream } from '../http2/http2Conversation';
-import { errorCodeName, frameEnd, FrameFlag } from '../http2/http2Frames';
+import { fieldValue, fragmentRange, type Http2Conversation, type Http2HeaderBlock, type Http2Message, type Http2Stream } from '../http2/http2Conversation';
+import { errorCodeName, frameEnd } from '../http2/http2Frames';
 import { grpcStatusOf, GRPC_STATUS } from '../http2/summarizeHttp2';
 import { escapeLatin1 } from '../text/escapeBytes';
 import { outlineName, type OutlineNode } from './streamOutline';
@@ -40,13 +40,8 @@ function writeData(builder: TextBuilder, bytes: Uint8Array, message: Http2Messag
       builder.writeLine(`… ${message.dataLength - shown} more DATA bytes not shown`);
       break;
     }
-    let start = frame.offset + 9;
-    let end = Math.min(bytes.length, frameEnd(frame));
-    if (frame.flags & FrameFlag.PADDED) {
-      end = Math.max(start + 1, end - (bytes[start] ?? 0));
-      start += 1;
-    }
-    end = Math.min(end, start + (MAX_DATA_BYTES - shown));
+    const [start, whole] = fragmentRange(bytes, frame);
+    const end = Math.min(whole, start + (MAX_DATA_BYTES - shown));
     builder.writeBytes(message.direction, bytes, start, end);
     shown += end - start;
   }
@@ -56,8 +51,7 @@ function writeData(builder: TextBuilder, bytes: Uint8Array, message: Http2Messag
 
 /** `GET /path` from a request header block's pseudo-header fields (escaped). */
 function requestName(stream: Http2Stream): string {
-  const fields = stream.request.headers?.fields ?? [];
-  const value = (name: string) => fields.find((field) => field.name === name)?.value;
+  const value = (name: string) => fieldValue(stream.request.headers, name);
   const method = value(':method');
   return method ? outlineName(escapeLatin1(`${method} ${value(':path') ?? value(':authority') ?? ''}`)) : streamLabel(stream);
 }
@@ -97,7 +91,7 @@ export function renderHttp2(
     if (!response.headers && stream.resets.length === 0 && !stream.pushed) builder.writeLine(`(no response on ${streamLabel(stream)} in the capture)`);
     const endLine = builder.lineCount - 1;
     builder.writeLine('');
-    const status = response.headers?.fields.find((field) => field.name === ':status')?.value;
+    const status = fieldValue(response.headers, ':status');
     const part = (kind: 'request' | 'response', parts: OutlineNode[]): OutlineNode[] =>
       parts.length ? [{ kind, name: kind, startLine: parts[0].startLine, endLine: parts[parts.length - 1].endLine, children: parts }] : [];
     outline.push({

@@ -173,8 +173,9 @@ export function renderStreamDocument(capture: string, mode: FollowMode, analysis
   if (mode === 'http' && (analysis.http.protocol === 'http' || analysis.http.http2)) {
     outline.push(...renderHttp(builder, analysis));
     if (analysis.http.http2) {
-      const listed = listedHttp2Streams(analysis.http);
-      const exchangeIndex = (stream: Http2Stream) => (listed.includes(stream) ? analysis.http.exchanges.length + listed.indexOf(stream) : undefined);
+      // Numbered as the table's exchange rows: the listed HTTP/2 streams after the HTTP/1.x exchanges.
+      const numbers = new Map(listedHttp2Streams(analysis.http).map((stream, i) => [stream, analysis.http.exchanges.length + i]));
+      const exchangeIndex = (stream: Http2Stream) => numbers.get(stream);
       outline.push(...renderHttp2(builder, analysis.http.http2, (direction) => directionOf(connection, direction).bytes, exchangeIndex));
     }
   } else {

@@ -7,7 +7,7 @@
 import type { Direction, DecodedBodyView, StreamView, StreamViewFinding, StreamViewMark, StreamViewRun } from '../../../protocol/model';
 import type { StreamAnalysis } from '../analysis/analyzeCapture';
 import { decodeBody, decodeHttp2Body, presentBody, type DecodedBody } from '../http/decodeBody';
-import type { Http2Message, Http2Stream } from '../http2/http2Conversation';
+import { fieldValue, type Http2Message, type Http2Stream } from '../http2/http2Conversation';
 import { listedHttp2Streams } from '../http2/summarizeHttp2';
 import type { HttpExchange } from '../http/httpConversation';
 import type { HttpMessage } from '../http/httpMessage';
@@ -86,7 +86,7 @@ async function http1BodyView(analysis: StreamAnalysis, message: HttpMessage, exc
 
 /** `stream 3 request · POST /svc/Method` / `stream 3 response · 200`, from the pseudo-header fields (escaped). */
 function http2Label(stream: Http2Stream, message: Http2Message): string {
-  const value = (name: string) => escapeLatin1(message.headers?.fields.find((field) => field.name === name)?.value ?? '');
+  const value = (name: string) => escapeLatin1(fieldValue(message.headers, name) ?? '');
   const what = message === stream.request ? `request · ${value(':method')} ${value(':path')}` : `response · ${value(':status')}`;
   return `stream ${stream.id} ${what}`.trimEnd();
 }

@@ -10,7 +10,7 @@ import { TextBuilder } from '../document/textBuilder';
 import type { HttpMessage } from '../http/httpMessage';
 import { fragmentRange, type Http2Message } from '../http2/http2Conversation';
 import { directionOf } from '../tcp/tcpReassembler';
-import { escapeLatin1 } from '../text/escapeBytes';
+import { fieldText } from '../http2/describeHttp2';
 import { chosenExchanges } from './exchanges';
 
 /**
@@ -20,10 +20,10 @@ import { chosenExchanges } from './exchanges';
 function writeHttp2Message(builder: TextBuilder, bytes: Uint8Array, message: Http2Message): void {
   if (!message.headers && message.data.length === 0) return;
   builder.endLine();
-  for (const field of message.headers?.fields ?? []) builder.writeLine(escapeLatin1(`${field.name}: ${field.value}`));
+  for (const field of message.headers?.fields ?? []) builder.writeLine(fieldText(field));
   builder.writeLine('');
   for (const frame of message.data) builder.writeBytes(message.direction, bytes, ...fragmentRange(bytes, frame));
-  for (const field of message.trailers?.fields ?? []) builder.writeLine(escapeLatin1(`${field.name}: ${field.value}`));
+  for (const field of message.trailers?.fields ?? []) builder.writeLine(fieldText(field));
 }
 
 /**

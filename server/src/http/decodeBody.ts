@@ -66,12 +66,17 @@ export function parseContentType(value: string | undefined): { mediaType?: strin
   return { mediaType, ...(charset ? { charset } : {}) };
 }
 
-/** Content codings, then transfer codings other than chunked: the order the sender applied them. */
-export function appliedCodings(message: HttpMessage): string[] {
-  const content = fieldsNamed(message, 'content-encoding')
-    .flatMap((field) => field.value.split(','))
+/** The codings Content-Encoding field values name, in order, without identity (HTTP/1.x and HTTP/2 alike). */
+function contentCodings(values: readonly string[]): string[] {
+  return values
+    .flatMap((value) => value.split(','))
     .map((coding) => coding.trim().toLowerCase())
     .filter((coding) => coding.length > 0 && coding !== 'identity');
+}
+
+/** Content codings, then transfer codings other than chunked: the order the sender applied them. */
+export function appliedCodings(message: HttpMessage): string[] {
+  const content = contentCodings(fieldsNamed(message, 'content-encoding').map((field) => field.value));
   const transfer = transferCodings(message).filter((coding) => coding !== 'chunked' && coding !== 'identity');
   return [...content, ...transfer];
 }
@@ -163,11 +168,7 @@ export function decodeBody(wire: Uint8Array, message: HttpMessage, options: Deco
 export function decodeHttp2Body(bytes: Uint8Array, message: Http2Message, options: DecodeOptions = {}): Promise<DecodedBody> {
   const fields = message.headers?.fields ?? [];
   const payload = Buffer.concat(message.data.map((frame) => bytes.subarray(...fragmentRange(bytes, frame))));
-  const codings = fields
-    .filter((field) => field.name === 'content-encoding')
-    .flatMap((field) => field.value.split(','))
-    .map((coding) => coding.trim().toLowerCase())
-    .filter((coding) => coding.length > 0 && coding !== 'identity');
+  const codings = contentCodings(fields.filter((field) => field.name === 'content-encoding').map((field) => field.value));
   return decodePayload(
     {
       payload,

@@ -5,14 +5,13 @@
 import type { Diagnostic } from 'vscode-languageserver';
 import type { ConversationsResult } from '../../../protocol/lspProtocol';
 import type { Finding } from '../../../protocol/model';
-import { applyRuleOverrides, type RuleOverrides } from '../rules/ruleSettings';
+import { applyRuleOverrides, findingCountsByStream, type RuleOverrides } from '../rules/ruleSettings';
 import { SEVERITY } from './diagnostics';
 
 /** A page of the conversation table with each row's finding count as the user configured the rules. */
 export function withOverriddenCounts(page: ConversationsResult, findings: readonly Finding[], overrides: RuleOverrides): ConversationsResult {
   if (overrides.size === 0) return page;
-  const counts = new Map<number, number>();
-  for (const finding of applyRuleOverrides(findings, overrides)) counts.set(finding.stream, (counts.get(finding.stream) ?? 0) + 1);
+  const counts = findingCountsByStream(applyRuleOverrides(findings, overrides));
   return { ...page, rows: page.rows.map((row) => ({ ...row, findingCount: counts.get(row.stream) ?? 0 })) };
 }
 

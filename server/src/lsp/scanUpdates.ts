@@ -22,8 +22,7 @@ export class ScanUpdates {
   private timer?: ReturnType<typeof setTimeout>;
   /** Only a scan that reported something is flushed at its end (later openers of a cached capture are not). */
   private active = false;
-  /** The caller stopped waiting (cancelled, failed): a run that goes on says nothing more. */
-  private closed = false;
+  private isClosed = false;
 
   constructor(
     private readonly send: (update: ScanUpdate) => void,
@@ -32,7 +31,7 @@ export class ScanUpdates {
 
   /** The index pass has found `conversations` so far. */
   indexing(conversations: number): void {
-    if (conversations === this.conversations || this.rowsFinal || this.closed) return;
+    if (conversations === this.conversations || this.rowsFinal || this.isClosed) return;
     this.conversations = conversations;
     if (this.active) return this.schedule();
     this.active = true;
@@ -54,7 +53,7 @@ export class ScanUpdates {
   }
 
   flush(): void {
-    if (!this.active || this.closed) return;
+    if (!this.active || this.isClosed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const findings = this.pending;
@@ -62,14 +61,19 @@ export class ScanUpdates {
     this.send({ conversations: this.conversations, rowsFinal: this.rowsFinal, findings });
   }
 
+  /** The caller stopped waiting (cancelled, failed): a run that goes on says nothing more to it. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   /** No more updates, whatever the run still reports (a pending batch is dropped). */
   close(): void {
-    this.closed = true;
+    this.isClosed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private schedule(): void {
-    if (!this.closed) this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+    if (!this.isClosed) this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 }

@@ -21,6 +21,13 @@ export function parseRuleOverrides(value: unknown): RuleOverrides {
   return overrides;
 }
 
+/** How many findings each stream has (a conversation row's findingCount). */
+export function findingCountsByStream(findings: readonly Finding[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const finding of findings) counts.set(finding.stream, (counts.get(finding.stream) ?? 0) + 1);
+  return counts;
+}
+
 /** Findings as the user configured them: "off" rules left out, overridden severities replaced. */
 export function applyRuleOverrides(findings: readonly Finding[], overrides: RuleOverrides): readonly Finding[] {
   if (overrides.size === 0) return findings;

@@ -28,7 +28,7 @@ export async function readTlsFramesOf(
   streams: readonly number[],
   options: Omit<TlsReadOptions, 'streams'>,
 ): Promise<TlsFrame[]> {
-  const packets = index ? streams.reduce((sum, s) => sum + index.streamStart[s + 1] - index.streamStart[s], 0) : 0;
+  const packets = index ? streams.reduce((sum, stream) => sum + index.conversations[stream].packets, 0) : 0;
   if (!index || packets > index.packets.count * CUT_BELOW_SHARE) {
     return readTlsFrames(file, { ...options, ...(streams.length <= FILTER_AT_MOST_STREAMS ? { streams } : {}) });
   }

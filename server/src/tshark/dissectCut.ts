@@ -10,7 +10,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TsharkError, classifyTsharkExit } from './tsharkError';
-import type { TsharkOptions } from './tsharkRunner';
+import { binary, notFound, type TsharkOptions } from './tsharkRunner';
 
 /** `cutFile` is the temporary cut, never the capture itself. */
 export function buildDissectArgs(cutFile: string): string[] {
@@ -30,13 +30,13 @@ export interface DissectOptions extends TsharkOptions {
 
 /** Runs tshark on the cut (a whole pcap or pcapng file in memory) and returns its JSON packets. */
 export async function dissectCut(cut: Uint8Array, options: DissectOptions = {}): Promise<DissectedPacket[]> {
-  const binary = options.tsharkPath?.trim() || 'tshark';
+  const tshark = binary(options);
   const label = options.label ?? 'the capture cut';
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wirelens-cut-'));
   const cutFile = path.join(dir, 'cut.pcapng');
   try {
     await fs.writeFile(cutFile, cut);
-    const result = await execa(binary, buildDissectArgs(cutFile), {
+    const result = await execa(tshark, buildDissectArgs(cutFile), {
       stdin: 'ignore',
       cancelSignal: options.signal,
       forceKillAfterDelay: 2000,
@@ -45,20 +45,16 @@ export async function dissectCut(cut: Uint8Array, options: DissectOptions = {}):
       reject: false,
     });
     if (result.isCanceled) throw new TsharkError('cancelled', `Dissecting ${label} was cancelled.`);
-    if ((result as { code?: string }).code === 'ENOENT') throw notFound(binary);
+    if ((result as { code?: string }).code === 'ENOENT') throw notFound(options);
     if (result.exitCode !== 0) throw classifyTsharkExit(label, result.exitCode, String(result.stderr ?? ''));
     const stdout = String(result.stdout ?? '').trim();
     return stdout ? (JSON.parse(stdout) as DissectedPacket[]) : [];
   } catch (error) {
-    if (error instanceof ExecaError && error.code === 'ENOENT') throw notFound(binary);
+    if (error instanceof ExecaError && error.code === 'ENOENT') throw notFound(options);
     throw error;
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
-}
-
-function notFound(binary: string): TsharkError {
-  return new TsharkError('not-found', `tshark was not found (looked for "${binary}"). Install it (Debian/Ubuntu: sudo apt-get install tshark) or set wirelens.tsharkPath.`);
 }
 
 /**

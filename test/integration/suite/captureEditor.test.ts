@@ -341,10 +341,14 @@ describe('Capture editor: a generated 100k-conversation capture (times reported,
     await ui.screenshot('capture-editor-100k');
     // The same milestones for a blank webview (no extension code in it): the part of the boot that is VS Code's.
     const blank = vscode.window.createWebviewPanel('wirelens.test.blank', 'blank', vscode.ViewColumn.Active, { enableScripts: true });
-    blank.webview.html = '<!DOCTYPE html><html><body><p id="blank">blank</p></body></html>';
-    await ui.waitFor(inWebview('#blank'), 30_000);
-    const bare = await ui.evaluate<Record<string, number>>('webview', PAGE_MILESTONES);
-    blank.dispose();
+    let bare: Record<string, number>;
+    try {
+      blank.webview.html = '<!DOCTYPE html><html><body><p id="blank">blank</p></body></html>';
+      await ui.waitFor(inWebview('#blank'), 30_000);
+      bare = await ui.evaluate<Record<string, number>>('webview', PAGE_MILESTONES);
+    } finally {
+      blank.dispose();
+    }
     console.log(`    a blank webview panel, after its frame was made: document fetched ${bare.fetched - bare.frame} ms, interactive ${bare.interactive - bare.frame} ms (the capture editor: ${boot.fetched - boot.frame} / ${boot.interactive - boot.frame} ms)`);
   });
 });

@@ -161,6 +161,8 @@ describe('Processes: none left behind; the server restarts and editors recover',
       await countWebviewMessages();
       const server = languageServer();
       assert.ok(server, 'the language server runs');
+      // Started as docs/performance.md measured it (extension/src/serverProcess.ts): one malloc arena, a small young generation.
+      assert.ok(hasEnvironment(server.pid, 'MALLOC_ARENA_MAX=1') && server.argv.includes('--max-semi-space-size=2'), `server started as ${server.argv.join(' ')}`);
       const killed = Date.now();
       process.kill(server.pid, signal);
       const orphans = await waitUntilNone(gone(during.map((p) => p.pid)), 10_000);

@@ -180,9 +180,14 @@ describe('Wirelens in the workbench', function () {
     await ui.screenshot('outline-breadcrumbs');
   });
 
-  it('code actions on the diagnostic: Show rule documentation opens the rule in a Markdown preview', async () => {
+  /** The code actions VS Code offers on the stream document's (one) diagnostic. */
+  const codeActionsOnTheFinding = () => {
     const [diagnostic] = vscode.languages.getDiagnostics(streamUri);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', streamUri, diagnostic.range);
+    return vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', streamUri, diagnostic.range);
+  };
+
+  it('code actions on the diagnostic: Show rule documentation opens the rule in a Markdown preview', async () => {
+    const actions = await codeActionsOnTheFinding();
     assert.deepEqual(actions.map((a) => a.title), [
       'Show rule documentation: Transfer-Encoding sent more than once (duplicate-transfer-encoding)',
       'Copy as curl: POST /wrong',
@@ -192,8 +197,7 @@ describe('Wirelens in the workbench', function () {
     await ui.click(inWorkbench('.markers-panel .monaco-list-row', 'Transfer-Encoding appears 2 times'));
     await ui.press('Control+.');
     await ui.menu('Show rule documentation');
-    const preview = await tabWhere((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType) && t.label.includes('duplicate-transfer-encoding'), 'the rule preview');
-    assert.ok(preview);
+    await tabWhere((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType) && t.label.includes('duplicate-transfer-encoding'), 'the rule preview');
     const markdown = await vscode.workspace.openTextDocument(vscode.Uri.parse('wirelens-rule:/duplicate-transfer-encoding.md'));
     assert.match(markdown.getText(), /^## `duplicate-transfer-encoding` — Transfer-Encoding sent more than once$/m);
     assert.match(markdown.getText(), /\| Envoy \(Istio\) \| reject \|/);
@@ -204,9 +208,7 @@ describe('Wirelens in the workbench', function () {
   });
 
   it('code action Copy as curl puts the exchange on the clipboard as a curl command', async () => {
-    const [diagnostic] = vscode.languages.getDiagnostics(streamUri);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', streamUri, diagnostic.range);
-    const curl = actions.find((a) => a.title.startsWith('Copy as curl'))!;
+    const curl = (await codeActionsOnTheFinding()).find((a) => a.title.startsWith('Copy as curl'))!;
     const copied = await clipboardAfter(async () => vscode.commands.executeCommand(curl.command!.command, ...(curl.command!.arguments ?? [])));
     assert.equal(copied, EXPECTED_CURL);
   });
@@ -222,12 +224,18 @@ describe('Wirelens in the workbench', function () {
     assert.equal(copied, EXPECTED_CURL);
   });
 
-  it('wirelens.rules: a severity override changes the diagnostic, "off" removes it', async () => {
+  it('wirelens.rules: a severity override changes the diagnostic, "off" removes it (hover too)', async () => {
     await settings().update('rules', { 'duplicate-transfer-encoding': 'warning' }, vscode.ConfigurationTarget.Global);
     const [, warned] = await streamDiagnostics(incident, (list) => list.length === 1 && list[0].severity === vscode.DiagnosticSeverity.Warning);
     assert.equal(codeOf(warned[0]), 'duplicate-transfer-encoding');
+    const hoverText = async () =>
+      (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', streamUri, warned[0].range.start))
+        .flatMap((hover) => hover.contents.map((content) => (typeof content === 'string' ? content : content.value)))
+        .join('\n');
+    assert.match(await hoverText(), /duplicate-transfer-encoding/);
     await settings().update('rules', { 'duplicate-transfer-encoding': 'off' }, vscode.ConfigurationTarget.Global);
     await within(30_000, 'the diagnostic to go', when(vscode.languages.onDidChangeDiagnostics, () => (vscode.languages.getDiagnostics(streamUri).length === 0 ? true : undefined)));
+    assert.doesNotMatch(await hoverText(), /duplicate-transfer-encoding/, 'a rule turned off is not in the hover either');
     // The capture editor asks again: its status bar, rows and findings panel count none.
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(incident), 'wirelens.capture');
     await ui.waitFor(inWorkbench('.statusbar-item', 'Wirelens: 0 findings'));

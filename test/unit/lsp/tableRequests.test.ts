@@ -97,7 +97,7 @@ describe('language server: the conversation table requests', function () {
     assert.deepEqual(late, []);
   });
 
-  it('a newer display filter cancels the running one: its request fails and its tshark ends', async () => {
+  it('a cancelled display filter request (the editor cancels it when a newer one is typed) fails and its tshark ends', async () => {
     const first = new CancellationTokenSource();
     const slow = server.connection.sendRequest(DisplayFilterRequest.type, { capture: large, expression: 'http.request.uri contains "no-such-path"' }, first.token);
     const running = () => processTable().filter((p) => p.name === 'tshark' && p.argv.includes(large) && p.argv.some((a) => a.includes('no-such-path')));
